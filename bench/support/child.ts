@@ -1,0 +1,34 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Job, LoadgenMessage, MeJob, MeResult, SignInJob, SignInResult } from './loadgen.js';
+
+const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
+
+/**
+ * Runs one load job in a child Node process (TypeScript through tsx's loader) and returns its
+ * figures. The server keeps its own process and event loop; the OS spreads the two (and
+ * PostgreSQL) over the cores. `onMeasuring` is called when the measured phase starts (after the
+ * warm-up), so the parent can take its own readings over the same interval.
+ */
+export function runLoad(job: MeJob, onMeasuring?: () => void): Promise<MeResult>;
+export function runLoad(job: SignInJob, onMeasuring?: () => void): Promise<SignInResult>;
+export function runLoad(job: Job, onMeasuring?: () => void): Promise<MeResult | SignInResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(LOADGEN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let settled = false;
+    child.on('message', (msg: LoadgenMessage) => {
+      if (msg.type === 'measuring') {
+        onMeasuring?.();
+        return;
+      }
+      settled = true;
+      if (msg.ok) resolve(msg.result);
+      else reject(new Error(`load generator failed: ${msg.error}`));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!settled) reject(new Error(`load generator exited with code ${code} before answering`));
+    });
+    child.send(job);
+  });
+}

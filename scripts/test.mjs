@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm test`: unit and property tests, then the integration suite on the embedded database
+// (PGlite), then the integration suite again on PostgreSQL when one is reachable.
+//
+// PostgreSQL: TEST_DATABASE_URL, or the local default postgres://postgres@127.0.0.1:5432/test.
+// Outside CI a missing PostgreSQL is skipped and said so; in CI (CI=true) it is a failure.
+// The last line is the plain summary "tests: N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+const ci = process.env.CI === 'true';
+const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const skippedRuns = [];
+let exitCode = 0;
+
+function vitest(label, args, env = {}) {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'custos-vitest-')), 'report.json');
+  console.log(`\n=== ${label} ===`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      ...args,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${out}`,
+    ],
+    { stdio: 'inherit', env: { ...process.env, ...env } },
+  );
+  if (r.status !== 0) exitCode = 1;
+  try {
+    const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests;
+    totals.skipped += report.numPendingTests + report.numTodoTests;
+  } catch {
+    console.error(`${label}: no test report was written`);
+    exitCode = 1;
+  }
+}
+
+async function postgresReachable(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+vitest('unit and property tests', ['--project', 'unit']);
+vitest('integration tests on PGlite (embedded)', ['--project', 'integration'], { TEST_DATABASE_URL: '' });
+
+const pgUrl = process.env.TEST_DATABASE_URL || DEFAULT_PG;
+const reachable = await postgresReachable(pgUrl);
+if (reachable === true) {
+  vitest(
+    `integration tests on PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//')})`,
+    ['--project', 'integration'],
+    {
+      TEST_DATABASE_URL: pgUrl,
+    },
+  );
+} else if (ci) {
+  console.error(`\nPostgreSQL is required in CI but not reachable at ${pgUrl}: ${reachable}`);
+  exitCode = 1;
+} else {
+  skippedRuns.push(
+    `the integration suite on PostgreSQL: none reachable at ${pgUrl} (${reachable}). ` +
+      'Start PostgreSQL, or set TEST_DATABASE_URL=postgres://user@host:port/db, and run npm test again.',
+  );
+}
+
+if (skippedRuns.length) {
+  console.log('\nSkipped:');
+  for (const s of skippedRuns) console.log(`  - ${s}`);
+}
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode);

@@ -1,0 +1,131 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { buildDeps, closeDeps } from '../deps.js';
+import { createLogger } from '../observability/logger.js';
+import { createOperator, OPERATOR_ROLES, type OperatorRole } from '../services/admin/operators.js';
+import { createCheckpoint, exportAuditJsonl, verifyAuditLog } from '../services/audit/audit-log.js';
+import { runServe } from './serve.js';
+
+/** The `custos` command line: the same services the API uses, for operators. */
+export async function runCli(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('custos')
+    .description('The security core of a custodial crypto platform')
+    .showHelpAfterError();
+
+  program
+    .command('serve', { isDefault: true })
+    .description('serve the API (and run the notification worker)')
+    .action(() => runServe(loadConfig()));
+
+  program
+    .command('migrate')
+    .description('apply database migrations (also done at start)')
+    .action(async () => {
+      const config = loadConfig();
+      const db = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.pgliteDir });
+      const { applied } = await migrateToLatest(db.db);
+      await db.close();
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+    });
+
+  const admin = program.command('admin').description('operator accounts for the admin console');
+  admin
+    .command('create')
+    .description('create an operator account; prints a one-time password unless --password-stdin')
+    .requiredOption('--email <email>', 'operator email')
+    .option('--role <role>', `one of ${OPERATOR_ROLES.join(', ')}`, parseRole, 'admin' as OperatorRole)
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (opts: { email: string; role: OperatorRole; passwordStdin?: boolean }) => {
+      await withDeps(async (deps) => {
+        const password = opts.passwordStdin ? (await readStdin()).trim() : undefined;
+        const r = await createOperator(deps, { email: opts.email, role: opts.role, password });
+        console.log(`operator ${r.email} created with role ${r.role} (id ${r.id})`);
+        if (r.generatedPassword) console.log(`one-time password (shown once): ${r.generatedPassword}`);
+      });
+    });
+
+  const audit = program.command('audit').description('the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('verify the hash chain and signed checkpoints; exit code 1 names the first tampered event')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withDeps(async (deps) => {
+        const v = await verifyAuditLog(deps);
+        if (opts.json) {
+          console.log(JSON.stringify(v, (_k, val) => (typeof val === 'bigint' ? val.toString() : val)));
+        } else if (v.ok && v.badCheckpointSignatures.length === 0) {
+          console.log(
+            `audit log intact: ${v.count} events, head ${v.headSeq} ${v.headHash}, ${v.checkpoints} signed checkpoints`,
+          );
+        } else if (!v.ok) {
+          console.log(
+            `TAMPERED: first bad event is #${v.seq}${v.id ? ` (${v.id})` : ''}: ${v.kind}: ${v.message}`,
+          );
+        } else {
+          console.log(
+            `TAMPERED: checkpoint signatures do not verify at seq ${v.badCheckpointSignatures.join(', ')}`,
+          );
+        }
+        if (!v.ok || v.badCheckpointSignatures.length) process.exitCode = 1;
+      });
+    });
+  audit
+    .command('checkpoint')
+    .description('sign the current chain head (Ed25519) so it can be published')
+    .action(async () => {
+      await withDeps(async (deps) => {
+        console.log(JSON.stringify(await createCheckpoint(deps)));
+      });
+    });
+  audit
+    .command('export')
+    .description('write the audit log as JSON Lines to standard output')
+    .option('--from <seq>', 'start after this sequence number', '0')
+    .action(async (opts: { from: string }) => {
+      await withDeps(async (deps) => {
+        for await (const line of exportAuditJsonl(deps, BigInt(opts.from))) {
+          if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
+        }
+      });
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function parseRole(value: string): OperatorRole {
+  if (!(OPERATOR_ROLES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`must be one of ${OPERATOR_ROLES.join(', ')}`);
+  }
+  return value as OperatorRole;
+}
+
+async function withDeps(fn: (deps: Awaited<ReturnType<typeof buildDeps>>) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  const deps = await buildDeps(config, {
+    log: createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr as never),
+    defaultMetrics: false,
+  });
+  try {
+    await fn(deps);
+  } finally {
+    await closeDeps(deps);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,48 @@
+import { serve } from '@hono/node-server';
+import { type Config, loadConfig } from '../config.js';
+import { buildDeps, closeDeps } from '../deps.js';
+import { createApp } from '../http/app.js';
+import { startOutboxWorker } from '../services/notifications/outbox-worker.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Serves the API and runs the outbox worker. On SIGTERM/SIGINT: readiness turns 503, the server
+ * stops accepting connections and finishes in-flight requests, the worker drains, the database
+ * closes; after the grace period it exits regardless.
+ */
+export async function runServe(config: Config = loadConfig()): Promise<void> {
+  const deps = await buildDeps(config);
+  let draining = false;
+  const app = createApp(deps, { isDraining: () => draining });
+  const worker = startOutboxWorker(deps);
+  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+    deps.log.info(
+      {
+        url: config.publicUrl,
+        listening: `${info.address}:${info.port}`,
+        database: deps.database.kind,
+        mail: deps.mailer.kind,
+      },
+      `Custos is serving on ${config.publicUrl}`,
+    );
+  });
+
+  const shutdown = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    deps.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      deps.log.error('shutdown grace period over, exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await worker.stop();
+    await closeDeps(deps);
+    deps.log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

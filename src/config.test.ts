@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('works with no configuration at all in development', () => {
+    const c = loadConfig({});
+    expect(c.production).toBe(false);
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.ARGON2_MEMORY_KIB).toBe(19456);
+    expect(c.LOCKOUT_HARD_THRESHOLD).toBe(100);
+    expect(c.devMailbox).toBe(true);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('a wrong value stops start-up with a message naming the variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ SESSION_IDLE_MINUTES: '0' })).toThrow(/SESSION_IDLE_MINUTES/);
+    // NIST SP 800-63B: no more than 100 consecutive failures before the hard lock.
+    expect(() => loadConfig({ LOCKOUT_HARD_THRESHOLD: '101' })).toThrow(/LOCKOUT_HARD_THRESHOLD/);
+    expect(() => loadConfig({ PASSWORD_MAX_LENGTH: '64' })).toThrow(/PASSWORD_MAX_LENGTH/);
+  });
+
+  it('production refuses weaker settings instead of warning', () => {
+    const base = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://custos.example',
+      SMTP_URL: 'smtp://mail.example:587',
+      KEK_FILE: '/etc/custos/kek.json',
+      AUDIT_SIGNING_KEY_FILE: '/etc/custos/audit.pem',
+    };
+    expect(() => loadConfig(base)).not.toThrow();
+    const weak = () => loadConfig({ ...base, ARGON2_MEMORY_KIB: '4096' });
+    expect(weak).toThrow(ConfigError);
+    expect(weak).toThrow(/ARGON2/);
+    expect(() => loadConfig({ ...base, PUBLIC_URL: 'http://custos.example' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadConfig({ ...base, SMTP_URL: undefined })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ ...base, KEK_FILE: undefined })).toThrow(/KEK_FILE/);
+  });
+
+  it('a weaker setting outside production is allowed but reported for the log', () => {
+    const c = loadConfig({ ARGON2_MEMORY_KIB: '1024' });
+    expect(c.warnings.some((w) => w.startsWith('ARGON2'))).toBe(true);
+  });
+});

@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration, read once from the environment, validated, frozen.
+ *
+ * Every number of SPEC S1 is a variable here. Development defaults work with no configuration at
+ * all; production refuses values weaker than the SPEC's minimums, and any weaker choice made
+ * outside production is returned in `warnings` so that start-up logs it.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(8080),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('.custos'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: int(1, 200).default(20),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Custos <security@custos.localhost>'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: bool.default(false),
+  KEK_FILE: z.string().optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().optional(),
+  WEBHOOK_URL: z.url().optional(),
+  WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  ARGON2_MEMORY_KIB: int(1024, 4_194_304).default(19456),
+  ARGON2_TIME_COST: int(1, 100).default(2),
+  ARGON2_PARALLELISM: int(1, 16).default(1),
+  PASSWORD_MIN_LENGTH: int(8, 64).default(12),
+  PASSWORD_MAX_LENGTH: int(128, 1024).default(128),
+  PASSWORD_MIN_STRENGTH: int(0, 4).default(3),
+
+  SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  SESSION_ABSOLUTE_HOURS: int(1, 24 * 30).default(12),
+  STEP_UP_MINUTES: int(1, 60).default(5),
+  EMAIL_TOKEN_HOURS: int(1, 72).default(24),
+  DEVICE_APPROVAL_MINUTES: int(5, 24 * 60).default(30),
+  SIGN_IN_CHALLENGE_MINUTES: int(1, 60).default(10),
+
+  LOCKOUT_DELAY_AFTER: int(1, 100).default(3),
+  LOCKOUT_MAX_DELAY_SECONDS: int(1, 3600).default(60),
+  LOCKOUT_TEMP_THRESHOLD: int(3, 50).default(10),
+  LOCKOUT_TEMP_MINUTES: int(1, 24 * 60).default(15),
+  // NIST SP 800-63B 5.2.2: no more than 100 consecutive failed attempts.
+  LOCKOUT_HARD_THRESHOLD: int(10, 100).default(100),
+
+  RATE_LIMIT_IP_PER_MINUTE: int(1, 100_000).default(30),
+  RATE_LIMIT_SUBNET_PER_MINUTE: int(1, 1_000_000).default(120),
+
+  RECOVERY_WAIT_HOURS: int(1, 24 * 30).default(72),
+  RECOVERY_WITHDRAWAL_FREEZE_HOURS: int(0, 24 * 30).default(48),
+  SECURITY_CHANGE_FREEZE_HOURS: int(0, 24 * 30).default(24),
+
+  WEBAUTHN_RP_ID: z.string().min(1).optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).default('Custos'),
+  MAX_PASSKEYS: int(1, 10).default(10),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config extends Readonly<Env> {
+  readonly production: boolean;
+  readonly publicUrl: string;
+  readonly publicOrigin: string;
+  readonly rpId: string;
+  readonly secureCookies: boolean;
+  readonly devMailbox: boolean;
+  readonly kekFile: string;
+  readonly auditSigningKeyFile: string;
+  readonly pgliteDir: string;
+  readonly warnings: readonly string[];
+}
+
+/** The SPEC S1 minimum for argon2id; production refuses anything below it. */
+export const ARGON2_MINIMUM = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const url = new URL(publicUrl);
+  const weakArgon =
+    e.ARGON2_MEMORY_KIB < ARGON2_MINIMUM.memoryKiB ||
+    e.ARGON2_TIME_COST < ARGON2_MINIMUM.timeCost ||
+    e.ARGON2_PARALLELISM < ARGON2_MINIMUM.parallelism;
+
+  if (production) {
+    if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production');
+    else if (url.protocol !== 'https:') problems.push('PUBLIC_URL: must be https:// in production');
+    if (weakArgon)
+      problems.push(
+        `ARGON2_MEMORY_KIB/ARGON2_TIME_COST/ARGON2_PARALLELISM: below the minimum m=${ARGON2_MINIMUM.memoryKiB},t=${ARGON2_MINIMUM.timeCost},p=${ARGON2_MINIMUM.parallelism}`,
+      );
+    if (!e.SMTP_URL) problems.push('SMTP_URL: required in production (the development mailbox is off there)');
+    if (!e.KEK_FILE) problems.push('KEK_FILE: required in production (no key is generated for you)');
+    if (!e.AUDIT_SIGNING_KEY_FILE) problems.push('AUDIT_SIGNING_KEY_FILE: required in production');
+    if (e.PASSWORD_MIN_LENGTH < 12) problems.push('PASSWORD_MIN_LENGTH: must be at least 12 in production');
+    if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
+  } else {
+    if (weakArgon)
+      warnings.push('ARGON2_*: argon2id parameters below the SPEC minimum (allowed outside production)');
+    if (e.PASSWORD_MIN_LENGTH < 12)
+      warnings.push('PASSWORD_MIN_LENGTH: below 12 (allowed outside production)');
+    if (!e.SMTP_URL) warnings.push('SMTP_URL: not set, emails go to the development mailbox at /dev/mailbox');
+    if (!e.KEK_FILE) warnings.push('KEK_FILE: not set, a key-encryption key is generated in DATA_DIR');
+  }
+  if (e.TRUST_PROXY) warnings.push('TRUST_PROXY: client addresses are taken from X-Forwarded-For');
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET && !production)
+    problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return Object.freeze({
+    ...e,
+    production,
+    publicUrl,
+    publicOrigin: url.origin,
+    rpId: e.WEBAUTHN_RP_ID ?? url.hostname,
+    // Browsers treat http://localhost as a secure context, so Secure cookies work there too.
+    secureCookies: true,
+    devMailbox: !production && !e.SMTP_URL,
+    kekFile: e.KEK_FILE ? path.resolve(e.KEK_FILE) : path.join(dataDir, 'kek.key'),
+    auditSigningKeyFile: e.AUDIT_SIGNING_KEY_FILE
+      ? path.resolve(e.AUDIT_SIGNING_KEY_FILE)
+      : path.join(dataDir, 'audit-signing.key'),
+    pgliteDir: path.join(dataDir, 'pgdata'),
+    DATA_DIR: dataDir,
+    warnings: Object.freeze(warnings),
+  });
+}

@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import * as m0001 from './migrations/0001-identity-and-audit.js';
+
+/** Migrations are listed in code (not read from disk) so that the built and the tsx runs agree. */
+const migrations: Record<string, Migration> = {
+  '0001-identity-and-audit': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the migrator takes any database
+export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

@@ -1,0 +1,221 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Row types, one per table. They are not domain types: services map them explicitly. */
+
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+type Json<T> = ColumnType<T, string | undefined, string>;
+/** bigint columns come back as strings from both drivers; we convert at the repository edge. */
+type BigIntColumn = ColumnType<string, string | bigint | number, string | bigint | number>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_verified_at: NullableTimestamp;
+  password_hash: string;
+  password_changed_at: Timestamp;
+  created_at: Timestamp;
+  locked_at: NullableTimestamp;
+  lock_reason: string | null;
+  failed_attempts: Generated<number>;
+  last_failed_at: NullableTimestamp;
+  temp_locked_until: NullableTimestamp;
+  hard_locked_at: NullableTimestamp;
+  anti_phishing_code: string | null;
+  totp_secret_enc: string | null;
+  totp_pending_secret_enc: string | null;
+  totp_enabled_at: NullableTimestamp;
+  totp_last_step: ColumnType<string | null, string | bigint | number | null, string | bigint | number | null>;
+  withdrawals_frozen_until: NullableTimestamp;
+  settings_locked_at: NullableTimestamp;
+  settings_unlock_delay_days: number | null;
+  settings_unlock_effective_at: NullableTimestamp;
+  ip_allowlist: Json<string[]>;
+  mfa_since: NullableTimestamp;
+  anti_phishing_since: NullableTimestamp;
+}
+
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  token_hash: Uint8Array;
+  name: string;
+  user_agent: string;
+  approved_at: NullableTimestamp;
+  trusted: Generated<boolean>;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  last_ip: string;
+  removed_at: NullableTimestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  device_id: string | null;
+  token_hash: Uint8Array;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  idle_expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+  step_up_at: NullableTimestamp;
+  ip: string;
+  user_agent: string;
+  auth_methods: string;
+  revoked_at: NullableTimestamp;
+  revoke_reason: string | null;
+}
+
+export interface SignInChallengesTable {
+  id: string;
+  user_id: string;
+  token_hash: Uint8Array;
+  stage: 'second_factor' | 'device_approval';
+  methods: string;
+  device_id: string | null;
+  ip: string;
+  user_agent: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  completed_at: NullableTimestamp;
+  approved_at: NullableTimestamp;
+  denied_at: NullableTimestamp;
+}
+
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  token_hash: Uint8Array;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+}
+
+export interface BackupCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: Uint8Array;
+  created_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: Uint8Array;
+  counter: BigIntColumn;
+  transports: Json<string[]>;
+  device_type: string;
+  backed_up: boolean;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+export interface WebauthnChallengesTable {
+  id: string;
+  user_id: string | null;
+  purpose: 'registration' | 'authentication';
+  challenge: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+}
+
+export interface RecoveryRequestsTable {
+  id: string;
+  user_id: string;
+  token_hash: Uint8Array;
+  cancel_token_hash: Uint8Array;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  effective_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface OperatorsTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: 'support' | 'analyst' | 'approver' | 'admin';
+  created_at: Timestamp;
+  disabled_at: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  seq: BigIntColumn;
+  id: string;
+  at: Timestamp;
+  type: string;
+  actor: string;
+  user_id: string | null;
+  ip: string | null;
+  device_id: string | null;
+  data: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: BigIntColumn;
+  hash: string;
+}
+
+export interface AuditCheckpointsTable {
+  seq: BigIntColumn;
+  hash: string;
+  at: Timestamp;
+  public_key: string;
+  signature: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: 'email' | 'webhook';
+  payload: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  sent_at: NullableTimestamp;
+  last_error: string | null;
+}
+
+export interface DevMailboxTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  devices: DevicesTable;
+  sessions: SessionsTable;
+  sign_in_challenges: SignInChallengesTable;
+  email_tokens: EmailTokensTable;
+  backup_codes: BackupCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  recovery_requests: RecoveryRequestsTable;
+  operators: OperatorsTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  outbox: OutboxTable;
+  dev_mailbox: DevMailboxTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type PasskeyRow = Selectable<PasskeysTable>;

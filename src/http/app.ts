@@ -1,0 +1,113 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Deps } from '../deps.js';
+import { CustosError } from '../domain/errors.js';
+import { renderDocsPage } from './docs-page.js';
+import type { AppEnv } from './env.js';
+import { errorBody, handleError } from './errors.js';
+import { page } from './html.js';
+import { sameOrigin } from './middleware/auth.js';
+import { authRateLimit } from './middleware/rate-limit.js';
+import { requestContext } from './middleware/request-context.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { meRoutes } from './routes/me.routes.js';
+import { passkeyRoutes } from './routes/passkey.routes.js';
+import { systemRoutes } from './routes/system.routes.js';
+
+export interface AppOptions {
+  /** Set while the server drains at shutdown: readiness answers 503. */
+  isDraining?: () => boolean;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** The HTTP app, built from deps alone: tests call `app.request()` with no socket. */
+export function createApp(deps: Deps, options: AppOptions = {}) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new CustosError('VALIDATION_FAILED', {
+          details: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        });
+      }
+    },
+  });
+
+  app.use('*', requestContext(deps));
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: 'max-age=63072000; includeSubDomains',
+      referrerPolicy: 'no-referrer',
+      crossOriginOpenerPolicy: 'same-origin',
+      crossOriginResourcePolicy: 'same-origin',
+      xFrameOptions: 'DENY',
+      permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
+    }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new CustosError('VALIDATION_FAILED', { message: 'The request body is too large.' });
+      },
+    }),
+  );
+  app.use('/v1/*', sameOrigin());
+  app.use('/v1/auth/*', authRateLimit());
+
+  app.route('/', systemRoutes({ isDraining: options.isDraining ?? (() => false) }));
+  app.route('/', authRoutes());
+  app.route('/', passkeyRoutes());
+  app.route('/', meRoutes());
+
+  const openApiConfig = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Custos API',
+      version: '0.1.0',
+      description:
+        'The security core of a custodial crypto platform: sign-in protection, sessions, second factors, account lock, recovery and the audit log.',
+    },
+  };
+  app.doc31('/openapi.json', openApiConfig);
+  app.get('/docs', (c) =>
+    c.html(
+      renderDocsPage(
+        app.getOpenAPI31Document(openApiConfig) as unknown as Parameters<typeof renderDocsPage>[0],
+      ),
+    ),
+  );
+  app.get('/', (c) =>
+    c.html(
+      page(
+        'Custos is running',
+        `<p>Custos is running. The API reference is at <a href="/docs">/docs</a>.</p>
+         ${deps.config.devMailbox ? '<p>Emails go to the <a href="/dev/mailbox">development mailbox</a>.</p>' : ''}`,
+      ),
+    ),
+  );
+
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', 'Not found.', c.get('requestId') ?? 'unknown'), 404));
+  app.onError(handleError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,200 @@
+import { findUserById, updateUser } from '../../db/repositories/user.repository.js';
+import type { Deps } from '../../deps.js';
+import { CustosError } from '../../domain/errors.js';
+import { ipAllowed, normalizeAllowlist } from '../../domain/identity/ip-allowlist.js';
+import { securityCheckup } from '../../domain/identity/security-checkup.js';
+import type { Principal, RequestContext } from './context.js';
+import { pendingRecovery, recoveryView } from './recovery.js';
+import { applySecurityChange } from './security-change.js';
+import { settingsLockState } from './settings-lock.js';
+
+/** A device not seen for this long counts as stale in the checkup. */
+const STALE_DEVICE_DAYS = 90;
+const PROTECTION_PROGRAMME_DAYS = 21;
+
+async function counts(deps: Deps, userId: string) {
+  const [passkeys, codes] = await Promise.all([
+    deps.db
+      .selectFrom('passkeys')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow(),
+    deps.db
+      .selectFrom('backup_codes')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { passkeys: Number(passkeys.n), backupCodesRemaining: Number(codes.n) };
+}
+
+/** The account as its owner sees it: what is protected, what is locked, what is pending. */
+export async function getAccount(deps: Deps, principal: Principal) {
+  const user = await findUserById(deps.db, principal.userId);
+  if (!user) throw new CustosError('UNAUTHENTICATED');
+  const now = deps.clock.now();
+  const c = await counts(deps, user.id);
+  const recovery = await pendingRecovery(deps, user.id);
+  const lock = settingsLockState(user, now);
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: user.email_verified_at !== null,
+    createdAt: user.created_at,
+    factors: {
+      totp: user.totp_enabled_at !== null,
+      passkeys: c.passkeys,
+      backupCodesRemaining: c.backupCodesRemaining,
+    },
+    antiPhishingCode: user.anti_phishing_code,
+    ipAllowlist: user.ip_allowlist,
+    withdrawalsFrozenUntil:
+      user.withdrawals_frozen_until && user.withdrawals_frozen_until > now
+        ? user.withdrawals_frozen_until
+        : null,
+    settingsLock: {
+      state: lock.state,
+      unlockDelayDays: lock.state === 'off' ? null : lock.unlockDelayDays,
+      unlockEffectiveAt: lock.state === 'unlock_pending' ? lock.unlockEffectiveAt : null,
+    },
+    recovery: recovery ? recoveryView(recovery) : null,
+    session: {
+      id: principal.sessionId,
+      authMethods: principal.authMethods,
+      expiresAt: principal.absoluteExpiresAt,
+      stepUpFreshUntil:
+        principal.stepUpAt &&
+        principal.stepUpAt.getTime() + deps.config.STEP_UP_MINUTES * 60_000 > now.getTime()
+          ? new Date(principal.stepUpAt.getTime() + deps.config.STEP_UP_MINUTES * 60_000)
+          : null,
+    },
+  };
+}
+
+export function setAntiPhishingCode(
+  deps: Deps,
+  principal: Principal,
+  code: string | null,
+  ctx: RequestContext,
+) {
+  return applySecurityChange(deps, principal, ctx, {
+    type: code ? 'anti_phishing_code.set' : 'anti_phishing_code.removed',
+    subject: code ? 'Your anti-phishing code was set' : 'Your anti-phishing code was removed',
+    lines: code
+      ? [
+          'Every email we send you now starts with your anti-phishing code. An email without it is not from us.',
+        ]
+      : ['Emails from us no longer carry an anti-phishing code.'],
+    freezeWithdrawals: false,
+    apply: async (trx, user, now) => {
+      await updateUser(trx, user.id, {
+        anti_phishing_code: code,
+        anti_phishing_since: code ? (user.anti_phishing_code ? user.anti_phishing_since : now) : null,
+      });
+      return { result: { antiPhishingCode: code } };
+    },
+  });
+}
+
+/**
+ * The sign-in IP allow-list. The address making the change must be on the new list, so the
+ * owner cannot lock themselves out by mistake.
+ */
+export function setIpAllowlist(deps: Deps, principal: Principal, entries: string[], ctx: RequestContext) {
+  const list = normalizeAllowlist(entries);
+  if (list.length > 0 && !ipAllowed(ctx.ip, list)) throw new CustosError('IP_NOT_ALLOWED');
+  return applySecurityChange(deps, principal, ctx, {
+    type: 'ip_allowlist.changed',
+    subject: list.length ? 'Your sign-in IP allow-list changed' : 'Your sign-in IP allow-list was removed',
+    lines: list.length
+      ? [`Sign-in is now allowed only from: ${list.join(', ')}.`]
+      : ['Sign-in is allowed from any address again.'],
+    freezeWithdrawals: false,
+    apply: async (trx, user) => {
+      await updateUser(trx, user.id, { ip_allowlist: JSON.stringify(list) });
+      return { result: { ipAllowlist: list }, data: { entries: list.length } };
+    },
+  });
+}
+
+export async function getSecurityCheckup(deps: Deps, principal: Principal) {
+  const user = await findUserById(deps.db, principal.userId);
+  if (!user) throw new CustosError('UNAUTHENTICATED');
+  const now = deps.clock.now();
+  const c = await counts(deps, user.id);
+  const staleBefore = new Date(now.getTime() - STALE_DEVICE_DAYS * 86_400_000);
+  const devices = await deps.db
+    .selectFrom('devices')
+    .select(['trusted', 'last_seen_at'])
+    .where('user_id', '=', user.id)
+    .where('removed_at', 'is', null)
+    .where('approved_at', 'is not', null)
+    .execute();
+  return securityCheckup({
+    now,
+    totpEnabled: user.totp_enabled_at !== null,
+    passkeyCount: c.passkeys,
+    backupCodesRemaining: c.backupCodesRemaining,
+    antiPhishingCodeSet: user.anti_phishing_code !== null,
+    // Withdrawal controls and API keys arrive with the ledger and API-key issues.
+    withdrawalLockOn: null,
+    whitelistOn: null,
+    trustedDeviceCount: devices.filter((d) => d.trusted).length,
+    staleDeviceCount: devices.filter((d) => d.last_seen_at < staleBefore).length,
+    staleApiKeyCount: null,
+    settingsLocked: settingsLockState(user, now).state !== 'off',
+    ipAllowlistSet: user.ip_allowlist.length > 0,
+    mfaSince: user.mfa_since,
+    antiPhishingSince: user.anti_phishing_since,
+    protectionProgrammeDays: PROTECTION_PROGRAMME_DAYS,
+  });
+}
+
+/** Security history: the account's own audit events, newest first, by cursor (the event seq). */
+export async function getSecurityHistory(
+  deps: Deps,
+  principal: Principal,
+  query: { cursor?: string | undefined; limit: number; type?: string | undefined },
+) {
+  let q = deps.db
+    .selectFrom('audit_events')
+    .select(['seq', 'id', 'at', 'type', 'ip', 'device_id', 'data'])
+    .where('user_id', '=', principal.userId)
+    .orderBy('seq', 'desc')
+    .limit(query.limit + 1);
+  if (query.cursor) q = q.where('seq', '<', query.cursor);
+  if (query.type) q = q.where('type', 'like', `${query.type.replace(/[%_\\]/g, '\\$&')}%`);
+  const rows = await q.execute();
+  const page = rows.slice(0, query.limit);
+  const deviceIds = [...new Set(page.map((r) => r.device_id).filter((d): d is string => d !== null))];
+  const names = deviceIds.length
+    ? new Map(
+        (
+          await deps.db.selectFrom('devices').select(['id', 'name']).where('id', 'in', deviceIds).execute()
+        ).map((d) => [d.id, d.name]),
+      )
+    : new Map<string, string>();
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      at: r.at,
+      type: r.type,
+      ip: r.ip,
+      device: r.device_id ? (names.get(r.device_id) ?? 'Removed device') : null,
+      details: publicDetails(r.data),
+    })),
+    nextCursor: rows.length > query.limit ? page[page.length - 1]!.seq : null,
+  };
+}
+
+/** Only plain, non-sensitive fields of an event reach the user. */
+function publicDetails(data: Record<string, unknown>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (/token|secret|hash|session/i.test(k)) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = v.join(', ');
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import type { EmailMessage } from '../../adapters/mail/mailer.js';
+import type { WebhookSender } from '../../adapters/webhook/webhook-sender.js';
+import type { Deps } from '../../deps.js';
+
+const MAX_ATTEMPTS = 12;
+const LEASE_SECONDS = 120;
+
+/**
+ * Delivers due outbox rows, at least once.
+ *
+ * Rows are leased in one short statement (`FOR UPDATE SKIP LOCKED` inside it), so several nodes
+ * never take the same row, and no transaction stays open while SMTP or a webhook is slow. A node
+ * that dies mid-send leaves the lease to expire and the row is sent again. A failure is retried
+ * with exponential backoff. Returns how many rows were handled.
+ */
+export async function deliverOutbox(deps: Deps, batch = 20): Promise<number> {
+  const now = deps.clock.now();
+  const due = deps.db
+    .selectFrom('outbox')
+    .select('id')
+    .where('sent_at', 'is', null)
+    .where('next_attempt_at', '<=', now)
+    .where('attempts', '<', MAX_ATTEMPTS)
+    .orderBy('created_at')
+    .limit(batch)
+    .forUpdate()
+    .skipLocked();
+  const rows = await deps.db
+    .updateTable('outbox')
+    .set({ attempts: sql`attempts + 1`, next_attempt_at: new Date(now.getTime() + LEASE_SECONDS * 1000) })
+    .where('id', 'in', due)
+    .returning(['id', 'kind', 'payload', 'attempts'])
+    .execute();
+  for (const row of rows) {
+    try {
+      if (row.kind === 'email') await deps.mailer.send(row.payload as unknown as EmailMessage);
+      else if (deps.webhooks)
+        await deps.webhooks.send(row.payload as unknown as Parameters<WebhookSender['send']>[0]);
+      await deps.db
+        .updateTable('outbox')
+        .set({ sent_at: deps.clock.now(), last_error: null })
+        .where('id', '=', row.id)
+        .execute();
+      deps.metrics.notifications.inc({ kind: row.kind, outcome: 'sent' });
+    } catch (error) {
+      const delaySeconds = Math.min(2 ** row.attempts * 5, 3600);
+      await deps.db
+        .updateTable('outbox')
+        .set({
+          last_error: error instanceof Error ? error.message.slice(0, 500) : 'unknown error',
+          next_attempt_at: new Date(deps.clock.now().getTime() + delaySeconds * 1000),
+        })
+        .where('id', '=', row.id)
+        .execute();
+      deps.metrics.notifications.inc({ kind: row.kind, outcome: 'failed' });
+      deps.log.warn({ outboxId: row.id, kind: row.kind, err: error }, 'notification delivery failed');
+    }
+  }
+  return rows.length;
+}
+
+/** Runs `deliverOutbox` until nothing is due (tests, CLI). */
+export async function drainOutbox(deps: Deps): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await deliverOutbox(deps);
+    total += n;
+    if (n === 0) return total;
+  }
+}
+
+export function startOutboxWorker(deps: Deps, intervalMs = 500): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    running = drainOutbox(deps)
+      .catch((err) => deps.log.error({ err }, 'outbox worker failed'))
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
