@@ -14,12 +14,26 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/enumeration.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Each file opens its own database (PGlite in memory, or a fresh PostgreSQL schema).
           pool: 'forks',
           maxWorkers: 2,
+        },
+      },
+      {
+        // Timing comparisons run alone, after everything else, so other test files do not
+        // disturb the measurements.
+        test: {
+          name: 'timing',
+          include: ['test/integration/enumeration.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          maxWorkers: 1,
         },
       },
     ],

@@ -58,18 +58,18 @@ async function postgresReachable(url) {
 }
 
 vitest('unit and property tests', ['--project', 'unit']);
-vitest('integration tests on PGlite (embedded)', ['--project', 'integration'], { TEST_DATABASE_URL: '' });
+/** The integration suite, then the timing comparisons alone so nothing else disturbs them. */
+function integration(label, databaseUrl) {
+  vitest(`integration tests on ${label}`, ['--project', 'integration'], { TEST_DATABASE_URL: databaseUrl });
+  vitest(`timing tests on ${label}`, ['--project', 'timing'], { TEST_DATABASE_URL: databaseUrl });
+}
+
+integration('PGlite (embedded)', '');
 
 const pgUrl = process.env.TEST_DATABASE_URL || DEFAULT_PG;
 const reachable = await postgresReachable(pgUrl);
 if (reachable === true) {
-  vitest(
-    `integration tests on PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//')})`,
-    ['--project', 'integration'],
-    {
-      TEST_DATABASE_URL: pgUrl,
-    },
-  );
+  integration(`PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//')})`, pgUrl);
 } else if (ci) {
   console.error(`\nPostgreSQL is required in CI but not reachable at ${pgUrl}: ${reachable}`);
   exitCode = 1;

@@ -80,6 +80,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     [
       { name: 'auth-ip', points: config.RATE_LIMIT_IP_PER_MINUTE, durationSeconds: 60 },
       { name: 'auth-subnet', points: config.RATE_LIMIT_SUBNET_PER_MINUTE, durationSeconds: 60 },
+      { name: 'strength-ip', points: config.RATE_LIMIT_IP_PER_MINUTE * 4, durationSeconds: 60 },
     ],
     config.REDIS_URL,
   );

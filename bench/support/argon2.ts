@@ -34,7 +34,8 @@ export async function measureArgon2(
       Array.from({ length: opts.concurrency }, async () => {
         while (Date.now() < end) {
           const t0 = performance.now();
-          if (!(await verify(hashed, opts.password))) throw new Error('argon2 verify refused the right password');
+          if (!(await verify(hashed, opts.password)))
+            throw new Error('argon2 verify refused the right password');
           times.push(performance.now() - t0);
         }
       }),

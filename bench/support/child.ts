@@ -14,7 +14,10 @@ export function runLoad(job: MeJob, onMeasuring?: () => void): Promise<MeResult>
 export function runLoad(job: SignInJob, onMeasuring?: () => void): Promise<SignInResult>;
 export function runLoad(job: Job, onMeasuring?: () => void): Promise<MeResult | SignInResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(LOADGEN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(LOADGEN, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let settled = false;
     child.on('message', (msg: LoadgenMessage) => {
       if (msg.type === 'measuring') {

@@ -20,7 +20,14 @@ export interface MeJob {
 export interface SignInJob {
   kind: 'signin';
   url: string;
-  users: Array<{ email: string; password: string; ip: string; deviceToken: string; totpSecret: string; lastStep: number }>;
+  users: Array<{
+    email: string;
+    password: string;
+    ip: string;
+    deviceToken: string;
+    totpSecret: string;
+    lastStep: number;
+  }>;
   concurrency: number;
   durationS: number;
   warmupS: number;
@@ -74,6 +81,8 @@ export interface SignInResult {
   poolExhausted: number;
   distinctUsers: number;
   loadgenCpuPercent: number;
+  /** Each user's last accepted TOTP step after the run, in the order given (for a later run). */
+  lastSteps: number[];
 }
 
 export function summarize(samples: number[]): Latency {
@@ -163,7 +172,13 @@ interface Reply {
   body: any;
 }
 
-function post(agent: http.Agent, base: URL, path: string, headers: Record<string, string>, body: unknown): Promise<Reply> {
+function post(
+  agent: http.Agent,
+  base: URL,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<Reply> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -173,7 +188,11 @@ function post(agent: http.Agent, base: URL, path: string, headers: Record<string
         port: base.port,
         path,
         method: 'POST',
-        headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+        headers: {
+          ...headers,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -245,7 +264,10 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
         };
         const t0 = performance.now();
         try {
-          const s1 = await post(agent, base, '/v1/auth/sign-in', headers, { email: u.email, password: u.password });
+          const s1 = await post(agent, base, '/v1/auth/sign-in', headers, {
+            email: u.email,
+            password: u.password,
+          });
           if (s1.status !== 200 || s1.body?.status !== 'second_factor_required') {
             throw new Error(`sign-in ${s1.status} ${JSON.stringify(s1.body)}`);
           }
@@ -256,7 +278,11 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
             method: 'totp',
             code: totpCodeAt(u.totpSecret, now),
           });
-          if (s2.status !== 200 || s2.body?.status !== 'signed_in' || typeof s2.body.session?.token !== 'string') {
+          if (
+            s2.status !== 200 ||
+            s2.body?.status !== 'signed_in' ||
+            typeof s2.body.session?.token !== 'string'
+          ) {
             throw new Error(`factor ${s2.status} ${JSON.stringify(s2.body)}`);
           }
           if (record) {
@@ -265,13 +291,22 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
           }
         } catch (error) {
           failures++;
-          if (failureSamples.length < 5) failureSamples.push(error instanceof Error ? error.message : String(error));
+          if (failureSamples.length < 5)
+            failureSamples.push(error instanceof Error ? error.message : String(error));
         }
       }
     };
     await Promise.all(Array.from({ length: job.concurrency }, worker));
     const wallMs = performance.now() - started;
-    return { latencies, failures, failureSamples, exhausted, wallMs, used: used.size, cpu: cpuPercent(cpuStart, wallMs) };
+    return {
+      latencies,
+      failures,
+      failureSamples,
+      exhausted,
+      wallMs,
+      used: used.size,
+      cpu: cpuPercent(cpuStart, wallMs),
+    };
   };
 
   if (job.warmupS > 0) await phase(job.warmupS, false);
@@ -288,6 +323,7 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
     poolExhausted: m.exhausted,
     distinctUsers: m.used,
     loadgenCpuPercent: m.cpu,
+    lastSteps: users.map((u) => u.lastStep),
   };
 }
 
@@ -296,8 +332,13 @@ process.once('message', (job: Job) => {
   run.then(
     (result) => tell({ type: 'done', ok: true, result }, () => process.exit(0)),
     (error: unknown) =>
-      tell({ type: 'done', ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () =>
-        process.exit(1),
+      tell(
+        {
+          type: 'done',
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        },
+        () => process.exit(1),
       ),
   );
 });

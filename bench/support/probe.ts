@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +14,46 @@ export interface CpuReading {
   process: NodeJS.CpuUsage;
   elu: ReturnType<typeof performance.eventLoopUtilization>;
   machine: { busy: number; total: number } | null;
+  /**
+   * CPU ticks used so far by every PostgreSQL process on this machine, counting backends that
+   * have exited (the postmaster's reaped-children time), so that closed connections do not vanish.
+   */
+  postgres: number | null;
+}
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+function postgresTicks(): number | null {
+  try {
+    let sum = 0;
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      // utime, stime, cutime, cstime (the last two: children reaped, i.e. exited backends)
+      sum += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+    return sum;
+  } catch {
+    return null;
+  }
 }
 
 function machineTicks(): { busy: number; total: number } | null {
@@ -32,6 +73,7 @@ export const cpuReading = (): CpuReading => ({
   process: process.cpuUsage(),
   elu: performance.eventLoopUtilization(),
   machine: machineTicks(),
+  postgres: postgresTicks(),
 });
 
 export interface CpuFigures {
@@ -41,6 +83,8 @@ export interface CpuFigures {
   serverEventLoopUtilization: number;
   /** Whole machine, in % of one core (200 = both cores of two busy). */
   machinePercent: number | null;
+  /** Every PostgreSQL process on the machine (other users' too), in % of one core. */
+  postgresPercent: number | null;
   cores: number;
 }
 
@@ -53,8 +97,11 @@ export function cpuBetween(a: CpuReading, b: CpuReading): CpuFigures {
     a.machine && b.machine && b.machine.total > a.machine.total
       ? ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * 100 * cores
       : null;
+  const pgTicks = a.postgres !== null && b.postgres !== null ? b.postgres - a.postgres : null;
   return {
     serverProcessPercent: Math.round((used / wallMs) * 1000) / 10,
+    postgresPercent:
+      pgTicks === null ? null : Math.round(((pgTicks / ticksPerSecond()) * 1000 * 1000) / wallMs) / 10,
     serverEventLoopUtilization: Math.round(elu.utilization * 1000) / 1000,
     machinePercent: machine === null ? null : Math.round(machine * 10) / 10,
     cores,
@@ -96,7 +143,8 @@ export async function probeQueries(n: number, send: () => Promise<void>): Promis
       e.ms += performance.now() - t0;
       seen.set(text, e);
     };
-    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(note, note);
+    if (result && typeof (result as Promise<unknown>).then === 'function')
+      (result as Promise<unknown>).then(note, note);
     else note();
     return result;
   };
@@ -110,7 +158,7 @@ export async function probeQueries(n: number, send: () => Promise<void>): Promis
   }
   const statements = [...seen.entries()]
     .map(([sql, e]) => ({
-      sql: sql.replace(/\s+/g, ' ').slice(0, 300),
+      sql: sql.replace(/\s+/g, ' ').slice(0, 1000),
       perRequest: Math.round((e.count / n) * 100) / 100,
       meanMs: Math.round((e.ms / e.count) * 1000) / 1000,
     }))

@@ -137,7 +137,13 @@ export function appHeaders(ip: string, extra: Record<string, string> = {}): Reco
   return { 'X-Custos-Client': 'app', 'User-Agent': USER_AGENT, 'X-Forwarded-For': ip, ...extra };
 }
 
-async function call(base: string, method: string, url: string, headers: Record<string, string>, body?: unknown) {
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: unknown,
+) {
   const res = await fetch(base + url, {
     method,
     headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
@@ -148,11 +154,16 @@ async function call(base: string, method: string, url: string, headers: Record<s
 }
 
 function expectOk(what: string, r: Reply, check: (body: Reply['body']) => boolean = () => true) {
-  if (r.status !== 200 || !check(r.body)) throw new Error(`${what} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== 200 || !check(r.body))
+    throw new Error(`${what} failed: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at a time. */
-async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -174,22 +185,26 @@ const VERIFY_LINK = /\/verify-email\?token=([A-Za-z0-9_-]{43})/;
  * outbox) on a fresh app device, and signs each in as an app; with `totp`, also enrols an
  * authenticator app (POST /v1/me/totp/setup, then /confirm with a code).
  *
- * Concurrency 4: argon2 runs on libuv's 4 threads, so both cores stay busy while the database works.
+ * Concurrency 8 by default: argon2 runs on libuv's 4 threads, and each user's steps wait on the
+ * database between them, so this keeps both cores busy.
  */
 export async function createUsers(
   sys: System,
   count: number,
-  opts: { totp: boolean; label: string; ipOffset: number },
+  opts: { totp: boolean; label: string; ipOffset: number; concurrency?: number },
 ): Promise<BenchUser[]> {
   const tag = randomBytes(3).toString('hex');
   const seeds = Array.from({ length: count }, (_, i) => ({
     email: `${opts.label}.${tag}.${i}@bench.example.com`,
     ip: benchIp(opts.ipOffset + i),
   }));
-  const C = 4;
+  const C = opts.concurrency ?? 8;
 
   await pool(seeds, C, async (s) => {
-    const r = await call(sys.url, 'POST', '/v1/auth/register', appHeaders(s.ip), { email: s.email, password: BENCH_PASSWORD });
+    const r = await call(sys.url, 'POST', '/v1/auth/register', appHeaders(s.ip), {
+      email: s.email,
+      password: BENCH_PASSWORD,
+    });
     expectOk(`register ${s.email}`, r);
   });
 
@@ -197,7 +212,11 @@ export async function createUsers(
   const mails = await sys.deps.db
     .selectFrom('dev_mailbox')
     .select(['to_address', 'text_body'])
-    .where('to_address', 'in', seeds.map((s) => s.email))
+    .where(
+      'to_address',
+      'in',
+      seeds.map((s) => s.email),
+    )
     .execute();
   const verifyToken = new Map<string, string>();
   for (const m of mails) {
@@ -218,14 +237,23 @@ export async function createUsers(
       password: BENCH_PASSWORD,
     });
     expectOk('sign-in', si, (b) => b.status === 'signed_in' && typeof b.session?.token === 'string');
-    const user: BenchUser = { email: s.email, password: BENCH_PASSWORD, ip: s.ip, deviceToken, sessionToken: si.body.session.token };
+    const user: BenchUser = {
+      email: s.email,
+      password: BENCH_PASSWORD,
+      ip: s.ip,
+      deviceToken,
+      sessionToken: si.body.session.token,
+    };
     if (!opts.totp) return user;
 
     const auth = () => appHeaders(s.ip, { ...device, Authorization: `Bearer ${user.sessionToken}` });
     // A session opened by sign-in starts with a fresh step-up; step up with the password only if not.
     let setup = await call(sys.url, 'POST', '/v1/me/totp/setup', auth(), {});
     if (setup.status !== 200) {
-      const up = await call(sys.url, 'POST', '/v1/auth/step-up', auth(), { method: 'password', password: BENCH_PASSWORD });
+      const up = await call(sys.url, 'POST', '/v1/auth/step-up', auth(), {
+        method: 'password',
+        password: BENCH_PASSWORD,
+      });
       expectOk('step-up', up, (b) => typeof b.session?.token === 'string');
       user.sessionToken = up.body.session.token;
       setup = await call(sys.url, 'POST', '/v1/me/totp/setup', auth(), {});
@@ -237,7 +265,9 @@ export async function createUsers(
     // sign in again at once, without the benchmark waiting for the next step.
     // A step boundary passing between here and the server's check would refuse it: then retry.
     let at = Date.now() - 30_000;
-    let confirm = await call(sys.url, 'POST', '/v1/me/totp/confirm', auth(), { code: totpCodeAt(secret, at) });
+    let confirm = await call(sys.url, 'POST', '/v1/me/totp/confirm', auth(), {
+      code: totpCodeAt(secret, at),
+    });
     if (confirm.status !== 200 && totpStep(Date.now()) !== totpStep(at) + 1) {
       at = Date.now() - 30_000;
       confirm = await call(sys.url, 'POST', '/v1/me/totp/confirm', auth(), { code: totpCodeAt(secret, at) });

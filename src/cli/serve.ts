@@ -2,9 +2,11 @@ import { serve } from '@hono/node-server';
 import { type Config, loadConfig } from '../config.js';
 import { buildDeps, closeDeps } from '../deps.js';
 import { createApp } from '../http/app.js';
+import { purgeExpired } from '../services/housekeeping.js';
 import { startOutboxWorker } from '../services/notifications/outbox-worker.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Serves the API and runs the outbox worker. On SIGTERM/SIGINT: readiness turns 503, the server
@@ -16,6 +18,10 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
   let draining = false;
   const app = createApp(deps, { isDraining: () => draining });
   const worker = startOutboxWorker(deps);
+  const housekeeping = setInterval(() => {
+    purgeExpired(deps).catch((err) => deps.log.error({ err }, 'housekeeping failed'));
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
     deps.log.info(
       {
@@ -37,6 +43,7 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    clearInterval(housekeeping);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await worker.stop();
     await closeDeps(deps);

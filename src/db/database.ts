@@ -14,6 +14,11 @@ export interface DatabaseHandle {
   readonly kind: 'pglite' | 'postgres';
   /** The PostgreSQL schema in use, when not the default one. */
   readonly schema?: string | undefined;
+  /**
+   * Runs one statement of a hot path as a named prepared statement on PostgreSQL (parsed and
+   * planned once per connection), or directly on PGlite. Never call it inside a transaction.
+   */
+  prepared<R>(name: string, text: string, values: readonly unknown[]): Promise<R[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,6 +49,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       kind: 'postgres',
       schema: options.schema,
+      prepared: async <R>(name: string, text: string, values: readonly unknown[]) =>
+        (await pool.query({ name, text, values: [...values] })).rows as R[],
       ping: async () => {
         await pool.query('select 1');
       },
@@ -59,6 +66,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return {
     db,
     kind: 'pglite',
+    prepared: async <R>(_name: string, text: string, values: readonly unknown[]) =>
+      (await pglite.query<R>(text, [...values])).rows,
     ping: async () => {
       await pglite.query('select 1');
     },

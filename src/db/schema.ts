@@ -176,7 +176,7 @@ export interface AuditCheckpointsTable {
 
 export interface OutboxTable {
   id: string;
-  kind: 'email' | 'webhook';
+  kind: 'email' | 'webhook' | 'job';
   payload: Json<Record<string, unknown>>;
   created_at: Timestamp;
   attempts: Generated<number>;

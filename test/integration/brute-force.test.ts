@@ -180,6 +180,9 @@ describe('Security: per-IP and per-subnet rate limits', () => {
       expect(refused.status).toBe(429);
       expect(refused.body.error.code).toBe('RATE_LIMITED');
       expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
+      // Polling for a device approval is not limited: a waiting page must not lock its user out.
+      const poll = await c.post('/v1/auth/sign-in/status', { challengeToken: 'A'.repeat(43) });
+      expect(poll.body.error.code).toBe('CHALLENGE_EXPIRED');
       // Another address of the same /24 is limited by the subnet bucket.
       const neighbour = limited.client({ ip: '192.0.2.77' });
       const n: number[] = [];

@@ -24,14 +24,20 @@ describe('email change', () => {
     expect(warned.some((e) => e.subject.includes('change of your email address was requested'))).toBe(true);
 
     const token = await h.tokenFromEmail(newEmail, '/confirm-email-change');
-    expect((await h.client().post('/v1/auth/email-change/confirm', { token })).body).toEqual({ changed: true });
+    expect((await h.client().post('/v1/auth/email-change/confirm', { token })).body).toEqual({
+      changed: true,
+    });
     const me = await c.get('/v1/me');
     expect(me.body.email).toBe(newEmail);
     expect(me.body.withdrawalsFrozenUntil).not.toBeNull();
-    expect((await h.emailsTo(oldEmail)).some((e) => e.subject.includes('Your email address was changed'))).toBe(true);
+    expect(
+      (await h.emailsTo(oldEmail)).some((e) => e.subject.includes('Your email address was changed')),
+    ).toBe(true);
     // The old address can still sign in? No: the account now answers to the new one only.
     expect((await c.post('/v1/auth/sign-in', { email: oldEmail, password: TEST_PASSWORD })).status).toBe(401);
-    expect((await c.post('/v1/auth/sign-in', { email: newEmail, password: TEST_PASSWORD })).body.status).toBe('signed_in');
+    expect((await c.post('/v1/auth/sign-in', { email: newEmail, password: TEST_PASSWORD })).body.status).toBe(
+      'signed_in',
+    );
     // The link is single use.
     expect((await h.client().post('/v1/auth/email-change/confirm', { token })).status).toBe(400);
   });

@@ -115,6 +115,28 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('housekeeping', () => {
+  it('purges challenges and links a week after they expired, and nothing younger', async () => {
+    const { purgeExpired } = await import('../../src/services/housekeeping.js');
+    const c = h.client();
+    await c.post('/v1/auth/register', { email: uniqueEmail(), password: TEST_PASSWORD });
+    const count = async () =>
+      Number(
+        (
+          await h.deps.db
+            .selectFrom('email_tokens')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    expect(await purgeExpired(h.deps)).toBe(0);
+    h.clock.advanceHours(24 * 30);
+    expect(await purgeExpired(h.deps)).toBeGreaterThanOrEqual(before);
+    expect(await count()).toBe(0);
+  });
+});
+
 describe('logs', () => {
   it('no password, token or code reaches the log', async () => {
     const lines: string[] = [];

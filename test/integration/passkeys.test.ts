@@ -47,7 +47,11 @@ async function accountWithPasskey(options: { harness?: Harness } = {}) {
   return { c, email, auth, passkey };
 }
 
-async function passkeyOnlySignIn(c: TestClient, auth: SoftAuthenticator, override: Parameters<SoftAuthenticator['get']>[1] = {}) {
+async function passkeyOnlySignIn(
+  c: TestClient,
+  auth: SoftAuthenticator,
+  override: Parameters<SoftAuthenticator['get']>[1] = {},
+) {
   const options = await c.post('/v1/auth/passkey/options', {});
   expect(options.status).toBe(200);
   return c.post('/v1/auth/passkey', { response: auth.get(options.body, override) });
@@ -96,7 +100,10 @@ describe('passkey registration and management', () => {
     const options = await c.post('/v1/me/passkeys/registration-options');
     expect(options.status).toBe(200);
     h.clock.advanceMinutes(6);
-    const late = await c.post('/v1/me/passkeys', { name: 'Late', response: new SoftAuthenticator().create(options.body) });
+    const late = await c.post('/v1/me/passkeys', {
+      name: 'Late',
+      response: new SoftAuthenticator().create(options.body),
+    });
     expect(late.status).toBe(403);
     expect(late.body.error.code).toBe('STEP_UP_REQUIRED');
     const again = await c.post('/v1/me/passkeys/registration-options');
@@ -107,12 +114,23 @@ describe('passkey registration and management', () => {
 
   it('allows at most 10 passkeys: options and, inside the transaction, registration refuse the 11th', async () => {
     const { c, auth } = await accountWithPasskey();
-    for (let i = 2; i <= 9; i++) await addPasskey(c, auth, `Key ${i}`);
+    expect(auth.credentials).toHaveLength(1);
+    for (let i = 2; i <= 9; i++) await addPasskey(c, new SoftAuthenticator(), `Key ${i}`);
     // Two ceremonies started at 9 passkeys: the first makes 10, the second must not make 11.
     const first = await c.post('/v1/me/passkeys/registration-options');
     const second = await c.post('/v1/me/passkeys/registration-options');
-    expect((await c.post('/v1/me/passkeys', { name: 'Key 10', response: new SoftAuthenticator().create(first.body) })).status).toBe(200);
-    const over = await c.post('/v1/me/passkeys', { name: 'Key 11', response: new SoftAuthenticator().create(second.body) });
+    expect(
+      (
+        await c.post('/v1/me/passkeys', {
+          name: 'Key 10',
+          response: new SoftAuthenticator().create(first.body),
+        })
+      ).status,
+    ).toBe(200);
+    const over = await c.post('/v1/me/passkeys', {
+      name: 'Key 11',
+      response: new SoftAuthenticator().create(second.body),
+    });
     expect(over.status).toBe(409);
     expect(over.body.error.code).toBe('PASSKEY_LIMIT_REACHED');
     const options = await c.post('/v1/me/passkeys/registration-options');
@@ -191,7 +209,9 @@ describe('sign-in with a passkey', () => {
     expect(me.status).toBe(200);
     expect(me.body.session.authMethods).toEqual(['password', 'passkey']);
     const list = await c.get('/v1/me/passkeys');
-    expect(list.body.items.find((p: { id: string }) => p.id === passkey.id).lastUsedAt).toBe(h.clock.now().toISOString());
+    expect(list.body.items.find((p: { id: string }) => p.id === passkey.id).lastUsedAt).toBe(
+      h.clock.now().toISOString(),
+    );
   });
 
   it('a discoverable passkey alone (no challengeToken, user verified) signs in', async () => {
@@ -288,6 +308,23 @@ describe('sign-in with a passkey', () => {
     expect(r.body.error.code).toBe('INVALID_CREDENTIALS');
   });
 
+  it('Security: a passkey alone does not bypass the sign-in IP allow-list', async () => {
+    const { c, email, auth } = await accountWithPasskey();
+    expect((await c.put('/v1/me/ip-allowlist', { cidrs: [`${c.ip}/32`] })).status).toBe(200);
+    await c.post('/v1/auth/sign-out');
+    c.ip = '203.0.113.77';
+    const r = await passkeyOnlySignIn(c, auth);
+    expect(r.status).toBe(401);
+    expect(r.body.error.code).toBe('INVALID_CREDENTIALS');
+    const refusal = await h.deps.db
+      .selectFrom('audit_events')
+      .select('data')
+      .where('user_id', '=', (await userRow(email)).id)
+      .where('type', '=', 'sign_in.refused')
+      .executeTakeFirstOrThrow();
+    expect(refusal.data).toMatchObject({ factor: 'passkey', reason: 'ip_not_allowed' });
+  });
+
   it('Security: failed passkey assertions count on the shared failure counter', async () => {
     const { c, email, auth } = await accountWithPasskey();
     await c.post('/v1/auth/sign-out');
@@ -317,7 +354,11 @@ describe('Security: a passkey never lifts a hard lock', () => {
     const { c, email, auth } = await accountWithPasskey({ harness: h10 });
     await c.post('/v1/auth/sign-out');
     const row = () =>
-      h10.deps.db.selectFrom('users').select(['failed_attempts', 'hard_locked_at']).where('email', '=', email).executeTakeFirstOrThrow();
+      h10.deps.db
+        .selectFrom('users')
+        .select(['failed_attempts', 'hard_locked_at'])
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow();
     for (let i = 1; i <= 10; i++) {
       h10.clock.advanceMinutes(20); // past every delay and temporary lock
       expect((await c.post('/v1/auth/sign-in', { email, password: `${WRONG} ${i}` })).status).toBe(401);
@@ -357,7 +398,9 @@ describe('step-up with a passkey', () => {
   it('Security: a failed step-up assertion counts, and a sign-in challenge cannot be used for step-up', async () => {
     const { c, email, auth } = await accountWithPasskey();
     const options = await c.post('/v1/auth/step-up/passkey/options');
-    const bad = await c.post('/v1/auth/step-up/passkey', { response: auth.get(options.body, { origin: 'https://evil.example' }) });
+    const bad = await c.post('/v1/auth/step-up/passkey', {
+      response: auth.get(options.body, { origin: 'https://evil.example' }),
+    });
     expect(bad.status).toBe(401);
     expect((await userRow(email)).failed_attempts).toBe(1);
     const signInOptions = await c.post('/v1/auth/passkey/options', {});

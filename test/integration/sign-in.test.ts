@@ -157,7 +157,9 @@ describe('risk signals', () => {
     await c.post('/v1/auth/sign-in', { email, password: TEST_PASSWORD });
     expect((await h.emailsTo(email)).some((e) => e.subject.includes('new network'))).toBe(false);
     c.ip = '203.0.113.7';
-    expect((await c.post('/v1/auth/sign-in', { email, password: TEST_PASSWORD })).body.status).toBe('signed_in');
+    expect((await c.post('/v1/auth/sign-in', { email, password: TEST_PASSWORD })).body.status).toBe(
+      'signed_in',
+    );
     const alert = (await h.emailsTo(email)).find((e) => e.subject.includes('Sign-in from a new network'));
     expect(alert?.text).toContain('203.0.113.7');
   });

@@ -13,6 +13,8 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function requireSession(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Routers overlap (/v1/me and /v1/me/*): authenticate once per request.
+    if (c.get('principal')) return next();
     const deps = c.get('deps');
     const presented = readSessionToken(c);
     const principal = presented ? await authenticateSession(deps, presented.token) : null;

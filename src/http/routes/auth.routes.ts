@@ -24,7 +24,7 @@ import { stepUp } from '../../services/identity/step-up.js';
 import type { AppEnv } from '../env.js';
 import { requireSession } from '../middleware/auth.js';
 import { Email, Iso, iso, isoOrNull, jsonBody, ok, Password, Token } from '../openapi.js';
-import { clearSession, issueDeviceToken, issueSession } from '../session-cookies.js';
+import { clearSession, csrfTokenFor, issueDeviceToken, issueSession } from '../session-cookies.js';
 
 export const SignInResponse = z
   .object({
@@ -340,6 +340,46 @@ export function authRoutes() {
   // Signed-in routes of the auth family.
   app.use('/v1/auth/step-up', requireSession());
   app.use('/v1/auth/sign-out', requireSession());
+  app.use('/v1/auth/session', requireSession());
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/auth/session',
+      tags: ['Sessions'],
+      summary: 'The current session: the lightest authenticated check (one indexed read)',
+      responses: ok(
+        z.object({
+          sessionId: z.string(),
+          userId: z.string(),
+          email: z.string(),
+          authMethods: z.array(z.string()),
+          expiresAt: Iso,
+          stepUpFreshUntil: Iso.nullable(),
+          csrfToken: z.string().nullable(),
+        }),
+      ),
+    }),
+    (c) => {
+      const p = c.get('principal');
+      const deps = c.get('deps');
+      const freshUntil = p.stepUpAt
+        ? new Date(p.stepUpAt.getTime() + deps.config.STEP_UP_MINUTES * 60_000)
+        : null;
+      return c.json(
+        {
+          sessionId: p.sessionId,
+          userId: p.userId,
+          email: p.email,
+          authMethods: [...p.authMethods],
+          expiresAt: iso(p.absoluteExpiresAt),
+          stepUpFreshUntil: freshUntil && freshUntil > deps.clock.now() ? iso(freshUntil) : null,
+          csrfToken: c.get('authVia') === 'cookie' ? csrfTokenFor(deps, c.get('sessionToken')) : null,
+        },
+        200,
+      );
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -145,7 +145,12 @@ export function meRoutes() {
       responses: ok(z.object({ status: z.string() })),
     }),
     async (c) => {
-      const r = await requestEmailChange(c.get('deps'), c.get('principal'), c.req.valid('json').email, c.get('ctx'));
+      const r = await requestEmailChange(
+        c.get('deps'),
+        c.get('principal'),
+        c.req.valid('json').email,
+        c.get('ctx'),
+      );
       return c.json({ status: r.status }, 200);
     },
   );

@@ -23,7 +23,11 @@ import { SignInResponse, signInResponse } from './auth.routes.js';
  * sizes here, everything that matters (challenge, origin, RP ID, signature, counter) in
  * @simplewebauthn/server.
  */
-const B64u = z.string().min(1).max(16_384).regex(/^[A-Za-z0-9_-]*={0,2}$/, 'base64url');
+const B64u = z
+  .string()
+  .min(1)
+  .max(16_384)
+  .regex(/^[A-Za-z0-9_-]*={0,2}$/, 'base64url');
 const credentialBase = {
   id: B64u.max(1_400),
   rawId: B64u.max(1_400),
@@ -59,10 +63,12 @@ const CreationOptions = z
     rp: z.object({ name: z.string(), id: z.string().optional() }),
     user: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
   })
-  .openapi('PasskeyCreationOptions', { description: 'Pass to navigator.credentials.create() (PublicKeyCredentialCreationOptionsJSON)' });
-const RequestOptions = z
-  .looseObject({ challenge: z.string() })
-  .openapi('PasskeyRequestOptions', { description: 'Pass to navigator.credentials.get() (PublicKeyCredentialRequestOptionsJSON)' });
+  .openapi('PasskeyCreationOptions', {
+    description: 'Pass to navigator.credentials.create() (PublicKeyCredentialCreationOptionsJSON)',
+  });
+const RequestOptions = z.looseObject({ challenge: z.string() }).openapi('PasskeyRequestOptions', {
+  description: 'Pass to navigator.credentials.get() (PublicKeyCredentialRequestOptionsJSON)',
+});
 
 const PasskeyView = z
   .object({
@@ -93,8 +99,10 @@ const StepUpResult = z.object({
 });
 
 // The zod schemas above check the shape loosely; the library verifies the content.
-const asRegistration = (r: z.infer<typeof RegistrationCredential>) => r as unknown as RegistrationResponseJSON;
-const asAssertion = (r: z.infer<typeof AuthenticationCredential>) => r as unknown as AuthenticationResponseJSON;
+const asRegistration = (r: z.infer<typeof RegistrationCredential>) =>
+  r as unknown as RegistrationResponseJSON;
+const asAssertion = (r: z.infer<typeof AuthenticationCredential>) =>
+  r as unknown as AuthenticationResponseJSON;
 
 export function passkeyRoutes() {
   const app = new OpenAPIHono<AppEnv>();
@@ -113,7 +121,8 @@ export function passkeyRoutes() {
       summary: 'Start adding a passkey or security key (step-up): options for navigator.credentials.create()',
       responses: ok(CreationOptions),
     }),
-    async (c) => c.json(await passkeyRegistrationOptions(c.get('deps'), c.get('principal'), c.get('ctx')), 200),
+    async (c) =>
+      c.json(await passkeyRegistrationOptions(c.get('deps'), c.get('principal'), c.get('ctx')), 200),
   );
 
   app.openapi(
@@ -126,7 +135,10 @@ export function passkeyRoutes() {
         z.object({
           name: Name,
           response: RegistrationCredential,
-          endOtherSessions: z.boolean().default(false).openapi({ description: 'End every other session of the account' }),
+          endOtherSessions: z
+            .boolean()
+            .default(false)
+            .openapi({ description: 'End every other session of the account' }),
         }),
       ),
       responses: ok(PasskeyView.extend({ sessionsEnded: z.number().int() })),
@@ -151,7 +163,8 @@ export function passkeyRoutes() {
       summary: 'Passkeys and security keys of the account',
       responses: ok(z.object({ items: z.array(PasskeyView) })),
     }),
-    async (c) => c.json({ items: (await listPasskeys(c.get('deps'), c.get('principal'))).map(passkeyJson) }, 200),
+    async (c) =>
+      c.json({ items: (await listPasskeys(c.get('deps'), c.get('principal'))).map(passkeyJson) }, 200),
   );
 
   app.openapi(
@@ -197,7 +210,7 @@ export function passkeyRoutes() {
       tags,
       summary: 'Sign in with a passkey: options for navigator.credentials.get()',
       description:
-        'With the challengeToken of a sign-in whose password step passed: the account\'s passkeys, as a second factor. Without: any discoverable passkey, with user verification required.',
+        "With the challengeToken of a sign-in whose password step passed: the account's passkeys, as a second factor. Without: any discoverable passkey, with user verification required.",
       request: jsonBody(z.object({ challengeToken: Token.optional() })),
       responses: ok(RequestOptions),
     }),
@@ -213,13 +226,18 @@ export function passkeyRoutes() {
       path: '/v1/auth/passkey',
       tags,
       summary: 'Sign in with a passkey: as the second step, or alone',
-      description: 'Any refusal (unknown credential, failed verification, locked account) is the same 401 INVALID_CREDENTIALS.',
+      description:
+        'Any refusal (unknown credential, failed verification, locked account) is the same 401 INVALID_CREDENTIALS.',
       request: jsonBody(z.object({ challengeToken: Token.optional(), response: AuthenticationCredential })),
       responses: ok(SignInResponse),
     }),
     async (c) => {
       const { challengeToken, response } = c.req.valid('json');
-      const r = await signInWithPasskey(c.get('deps'), { challengeToken, response: asAssertion(response) }, c.get('ctx'));
+      const r = await signInWithPasskey(
+        c.get('deps'),
+        { challengeToken, response: asAssertion(response) },
+        c.get('ctx'),
+      );
       return c.json(signInResponse(c, r), 200);
     },
   );
@@ -232,7 +250,8 @@ export function passkeyRoutes() {
       summary: 'Step-up with a passkey: options for navigator.credentials.get()',
       responses: ok(RequestOptions),
     }),
-    async (c) => c.json(await passkeyAuthenticationOptions(c.get('deps'), { principal: c.get('principal') }), 200),
+    async (c) =>
+      c.json(await passkeyAuthenticationOptions(c.get('deps'), { principal: c.get('principal') }), 200),
   );
 
   app.openapi(
@@ -246,8 +265,16 @@ export function passkeyRoutes() {
     }),
     async (c) => {
       const principal = c.get('principal');
-      const r = await stepUpWithPasskey(c.get('deps'), principal, { response: asAssertion(c.req.valid('json').response) }, c.get('ctx'));
-      return c.json({ freshUntil: iso(r.freshUntil), session: issueSession(c, r.token, principal.absoluteExpiresAt) }, 200);
+      const r = await stepUpWithPasskey(
+        c.get('deps'),
+        principal,
+        { response: asAssertion(c.req.valid('json').response) },
+        c.get('ctx'),
+      );
+      return c.json(
+        { freshUntil: iso(r.freshUntil), session: issueSession(c, r.token, principal.absoluteExpiresAt) },
+        200,
+      );
     },
   );
 

@@ -40,22 +40,30 @@ export async function appendAudit(trx: Trx, deps: Pick<Deps, 'clock' | 'random'>
     data,
   };
   const hash = hashEvent(head.hash, event);
+  // The event and the new head in one statement (a data-modifying CTE): fewer round trips under
+  // the head lock.
   await trx
-    .insertInto('audit_events')
-    .values({
-      seq: event.seq.toString(),
-      id: event.id,
-      at: event.at,
-      type: event.type,
-      actor: event.actor,
-      user_id: event.userId,
-      ip: event.ip,
-      device_id: event.deviceId,
-      data: JSON.stringify(data),
-      prev_hash: head.hash,
-      hash,
-    })
+    .with('appended', (db) =>
+      db
+        .insertInto('audit_events')
+        .values({
+          seq: event.seq.toString(),
+          id: event.id,
+          at: event.at,
+          type: event.type,
+          actor: event.actor,
+          user_id: event.userId,
+          ip: event.ip,
+          device_id: event.deviceId,
+          data: JSON.stringify(data),
+          prev_hash: head.hash,
+          hash,
+        })
+        .returning('seq'),
+    )
+    .updateTable('audit_head')
+    .set({ seq: event.seq.toString(), hash })
+    .where('id', '=', 1)
     .execute();
-  await trx.updateTable('audit_head').set({ seq: event.seq.toString(), hash }).where('id', '=', 1).execute();
   return { seq: event.seq, id: event.id, hash };
 }

@@ -1,10 +1,10 @@
-import { findUserById, updateUser } from '../../db/repositories/user.repository.js';
+import { updateUser } from '../../db/repositories/user.repository.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { ipAllowed, normalizeAllowlist } from '../../domain/identity/ip-allowlist.js';
 import { securityCheckup } from '../../domain/identity/security-checkup.js';
 import type { Principal, RequestContext } from './context.js';
-import { pendingRecovery, recoveryView } from './recovery.js';
+import { recoveryView } from './recovery.js';
 import { applySecurityChange } from './security-change.js';
 import { settingsLockState } from './settings-lock.js';
 
@@ -12,30 +12,63 @@ import { settingsLockState } from './settings-lock.js';
 const STALE_DEVICE_DAYS = 90;
 const PROTECTION_PROGRAMME_DAYS = 21;
 
-async function counts(deps: Deps, userId: string) {
-  const [passkeys, codes] = await Promise.all([
-    deps.db
-      .selectFrom('passkeys')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow(),
-    deps.db
-      .selectFrom('backup_codes')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('user_id', '=', userId)
-      .where('used_at', 'is', null)
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { passkeys: Number(passkeys.n), backupCodesRemaining: Number(codes.n) };
+/**
+ * The user row with its factor counts and pending recovery, in one statement (this backs the
+ * security center's every page load).
+ */
+function accountRow(deps: Pick<Deps, 'db'>, userId: string) {
+  return deps.db
+    .selectFrom('users as u')
+    .leftJoin('recovery_requests as r', (j) =>
+      j
+        .onRef('r.user_id', '=', 'u.id')
+        .on('r.confirmed_at', 'is not', null)
+        .on('r.cancelled_at', 'is', null)
+        .on('r.completed_at', 'is', null),
+    )
+    .selectAll('u')
+    .select((eb) => [
+      eb
+        .selectFrom('passkeys as p')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('p.user_id', '=', 'u.id')
+        .as('passkey_count'),
+      eb
+        .selectFrom('backup_codes as b')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('b.user_id', '=', 'u.id')
+        .where('b.used_at', 'is', null)
+        .as('backup_codes_remaining'),
+      'r.id as recovery_id',
+      'r.created_at as recovery_requested_at',
+      'r.confirmed_at as recovery_confirmed_at',
+      'r.effective_at as recovery_effective_at',
+    ])
+    .where('u.id', '=', userId)
+    .orderBy('r.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
+
+const factorCounts = (row: { passkey_count: string | null; backup_codes_remaining: string | null }) => ({
+  passkeys: Number(row.passkey_count ?? 0),
+  backupCodesRemaining: Number(row.backup_codes_remaining ?? 0),
+});
 
 /** The account as its owner sees it: what is protected, what is locked, what is pending. */
 export async function getAccount(deps: Deps, principal: Principal) {
-  const user = await findUserById(deps.db, principal.userId);
+  const user = await accountRow(deps, principal.userId);
   if (!user) throw new CustosError('UNAUTHENTICATED');
   const now = deps.clock.now();
-  const c = await counts(deps, user.id);
-  const recovery = await pendingRecovery(deps, user.id);
+  const c = factorCounts(user);
+  const recovery = user.recovery_id
+    ? recoveryView({
+        id: user.recovery_id,
+        created_at: user.recovery_requested_at!,
+        confirmed_at: user.recovery_confirmed_at,
+        effective_at: user.recovery_effective_at,
+      })
+    : null;
   const lock = settingsLockState(user, now);
   return {
     id: user.id,
@@ -58,7 +91,7 @@ export async function getAccount(deps: Deps, principal: Principal) {
       unlockDelayDays: lock.state === 'off' ? null : lock.unlockDelayDays,
       unlockEffectiveAt: lock.state === 'unlock_pending' ? lock.unlockEffectiveAt : null,
     },
-    recovery: recovery ? recoveryView(recovery) : null,
+    recovery,
     session: {
       id: principal.sessionId,
       authMethods: principal.authMethods,
@@ -119,10 +152,10 @@ export function setIpAllowlist(deps: Deps, principal: Principal, entries: string
 }
 
 export async function getSecurityCheckup(deps: Deps, principal: Principal) {
-  const user = await findUserById(deps.db, principal.userId);
+  const user = await accountRow(deps, principal.userId);
   if (!user) throw new CustosError('UNAUTHENTICATED');
   const now = deps.clock.now();
-  const c = await counts(deps, user.id);
+  const c = factorCounts(user);
   const staleBefore = new Date(now.getTime() - STALE_DEVICE_DAYS * 86_400_000);
   const devices = await deps.db
     .selectFrom('devices')

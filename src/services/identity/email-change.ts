@@ -14,7 +14,12 @@ const CONFIRM_TTL_MINUTES = 60;
  * happens only when that link is used. The old address is told at once and can lock the account
  * with its "this wasn't me" link. Answers the same whether or not the new address is taken.
  */
-export async function requestEmailChange(deps: Deps, principal: Principal, newEmail: string, ctx: RequestContext) {
+export async function requestEmailChange(
+  deps: Deps,
+  principal: Principal,
+  newEmail: string,
+  ctx: RequestContext,
+) {
   const taken = await findUserByEmail(deps.db, newEmail);
   return applySecurityChange(deps, principal, ctx, {
     type: 'email.change_requested',
@@ -26,7 +31,9 @@ export async function requestEmailChange(deps: Deps, principal: Principal, newEm
     freezeWithdrawals: false,
     apply: async (trx, user) => {
       if (user.email.toLowerCase() === newEmail.toLowerCase()) {
-        throw new CustosError('VALIDATION_FAILED', { details: [{ path: 'email', message: 'This is already your address.' }] });
+        throw new CustosError('VALIDATION_FAILED', {
+          details: [{ path: 'email', message: 'This is already your address.' }],
+        });
       }
       if (!taken) {
         const token = await issueEmailToken(trx, deps, {
@@ -40,7 +47,10 @@ export async function requestEmailChange(deps: Deps, principal: Principal, newEm
           to: newEmail,
           subject: 'Confirm your new email address',
           lines: ['Confirm that this address should become the email address of your Custos account.'],
-          action: { label: 'Confirm the new address', url: `${deps.config.publicUrl}/confirm-email-change?token=${token}` },
+          action: {
+            label: 'Confirm the new address',
+            url: `${deps.config.publicUrl}/confirm-email-change?token=${token}`,
+          },
           // Whoever reads the new address does not own the account yet: no lock link for them.
           notMeLink: false,
           data: { change: 'email_change_confirmation' },
@@ -65,16 +75,39 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
       email: newEmail,
       email_verified_at: now,
       withdrawals_frozen_until:
-        user.withdrawals_frozen_until && user.withdrawals_frozen_until > freezeUntil ? user.withdrawals_frozen_until : freezeUntil,
+        user.withdrawals_frozen_until && user.withdrawals_frozen_until > freezeUntil
+          ? user.withdrawals_frozen_until
+          : freezeUntil,
     });
     const lines = [
       `The email address of your account was changed from ${user.email} to ${newEmail}.`,
       `For your protection, withdrawals are paused for ${deps.config.SECURITY_CHANGE_FREEZE_HOURS} hours.`,
     ];
     // Both addresses hear of it; the old one keeps a "this wasn't me" link that locks the account.
-    await notifyUser(trx, deps, user, { event: 'security_setting_changed', subject: 'Your email address was changed', lines, data: { change: 'email_changed' } });
-    await notifyUser(trx, deps, { ...user, email: newEmail }, { event: 'security_setting_changed', subject: 'Your email address was changed', lines, notMeLink: false });
-    await appendAudit(trx, deps, { type: 'email.changed', actor: `user:${user.id}`, userId: user.id, ip: ctx.ip, data: {} });
+    await notifyUser(trx, deps, user, {
+      event: 'security_setting_changed',
+      subject: 'Your email address was changed',
+      lines,
+      data: { change: 'email_changed' },
+    });
+    await notifyUser(
+      trx,
+      deps,
+      { ...user, email: newEmail },
+      {
+        event: 'security_setting_changed',
+        subject: 'Your email address was changed',
+        lines,
+        notMeLink: false,
+      },
+    );
+    await appendAudit(trx, deps, {
+      type: 'email.changed',
+      actor: `user:${user.id}`,
+      userId: user.id,
+      ip: ctx.ip,
+      data: {},
+    });
     return { changed: true as const };
   });
 }

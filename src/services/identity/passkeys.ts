@@ -22,7 +22,7 @@ import type { Principal, RequestContext } from './context.js';
 import { actorOf } from './context.js';
 import { findApprovedDevice } from './devices.js';
 import { attemptAllowed, countFailure, failureStateOf, lockoutPolicy } from './failure-counter.js';
-import { assertFreshStepUp, applySecurityChange } from './security-change.js';
+import { applySecurityChange, assertFreshStepUp } from './security-change.js';
 import { settingsLockState } from './settings-lock.js';
 import { completeWithPasskey, type SignInResult } from './sign-in.js';
 import { completeStepUp } from './step-up.js';
@@ -86,7 +86,13 @@ export function signCountAcceptable(stored: number, received: number): boolean {
 }
 
 function userPasskeys(db: Executor, userId: string) {
-  return db.selectFrom('passkeys').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 async function countPasskeys(db: Executor, userId: string): Promise<number> {
@@ -185,7 +191,11 @@ export async function passkeyRegistrationOptions(
     timeout: CHALLENGE_MINUTES * 60_000,
     attestationType: 'none',
     excludeCredentials: existing.map((p) => ({ id: p.credential_id, transports: p.transports })),
-    authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'preferred' },
+    authenticatorSelection: {
+      residentKey: 'required',
+      requireResidentKey: true,
+      userVerification: 'preferred',
+    },
   });
 }
 
@@ -207,12 +217,16 @@ export function registerPasskey(
   return applySecurityChange(deps, principal, ctx, {
     type: 'passkey.added',
     subject: 'A passkey was added to your account',
-    lines: [`The passkey or security key "${name}" can now sign in to your account and confirm sensitive actions.`],
+    lines: [
+      `The passkey or security key "${name}" can now sign in to your account and confirm sensitive actions.`,
+    ],
     freezeWithdrawals: true,
     endOtherSessions: input.endOtherSessions ?? false,
     apply: async (trx, user, now) => {
-      if ((await countPasskeys(trx, user.id)) >= deps.config.MAX_PASSKEYS) throw new CustosError('PASSKEY_LIMIT_REACHED');
-      const challenge = await consumeChallenge(trx, now, challengeOf(input.response), 'registration', user.id);
+      const count = await countPasskeys(trx, user.id);
+      if (count >= deps.config.MAX_PASSKEYS) throw new CustosError('PASSKEY_LIMIT_REACHED');
+      const presented = challengeOf(input.response);
+      const challenge = await consumeChallenge(trx, now, presented, 'registration', user.id);
       if (!challenge) throw verificationFailed('registration challenge unknown, used or expired');
       const verification = await verifyRegistrationResponse({
         response: input.response,
@@ -247,7 +261,12 @@ export function registerPasskey(
       if (!user.mfa_since) await updateUser(trx, user.id, { mfa_since: now });
       return {
         result: toPasskey(row),
-        data: { passkeyId: row.id, deviceType: row.device_type, backedUp: row.backed_up, aaguid: info.aaguid },
+        data: {
+          passkeyId: row.id,
+          deviceType: row.device_type,
+          backedUp: row.backed_up,
+          aaguid: info.aaguid,
+        },
       };
     },
   });
@@ -257,7 +276,9 @@ const verificationFailed = (cause: unknown) => new CustosError('PASSKEY_VERIFICA
 
 const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
 /** Transports are client-reported hints: keep known values only, and few. */
-const sanitizeTransports = (t: readonly string[] | undefined) => [...new Set((t ?? []).filter((x) => TRANSPORTS.has(x)))];
+const sanitizeTransports = (t: readonly string[] | undefined) => [
+  ...new Set((t ?? []).filter((x) => TRANSPORTS.has(x))),
+];
 
 export async function listPasskeys(deps: Pick<Deps, 'db'>, principal: Principal): Promise<Passkey[]> {
   return (await userPasskeys(deps.db, principal.userId)).map(toPasskey);
@@ -335,8 +356,11 @@ export async function passkeyAuthenticationOptions(
   input: { challengeToken?: string | undefined } | { principal: Principal },
 ): Promise<PasskeyAuthenticationOptions> {
   let userId: string | null = null;
-  if ('principal' in input) userId = input.principal.userId;
-  else if (input.challengeToken) userId = (await openSecondFactorChallenge(deps, input.challengeToken)).user_id;
+  if ('principal' in input) {
+    userId = input.principal.userId;
+  } else if (input.challengeToken) {
+    userId = (await openSecondFactorChallenge(deps, input.challengeToken)).user_id;
+  }
   const allow = userId ? await userPasskeys(deps.db, userId) : [];
   if (userId && allow.length === 0) throw new CustosError('FACTOR_NOT_ENROLLED');
   const challenge = await newChallenge(deps.db, deps, 'authentication', userId);
@@ -398,7 +422,9 @@ async function checkAssertion(
     return { ok: false, reason: 'challenge issued to another account' };
   }
   const handle = response.response.userHandle;
-  if (handle && handle !== userHandleOf(credential.user_id)) return { ok: false, reason: 'user handle mismatch' };
+  if (handle && handle !== userHandleOf(credential.user_id)) {
+    return { ok: false, reason: 'user handle mismatch' };
+  }
   const stored = Number(credential.counter);
   try {
     const v = await verifyAuthenticationResponse({
@@ -406,15 +432,27 @@ async function checkAssertion(
       expectedChallenge: challenge.challenge,
       expectedOrigin: deps.config.publicOrigin,
       expectedRPID: deps.config.rpId,
-      credential: { id: credential.credential_id, publicKey: new Uint8Array(credential.public_key), counter: stored },
+      credential: {
+        id: credential.credential_id,
+        publicKey: new Uint8Array(credential.public_key),
+        counter: stored,
+      },
       requireUserVerification: input.requireUserVerification,
     });
     if (!v.verified) return { ok: false, reason: 'signature not valid' };
     const info = v.authenticationInfo;
     if (!signCountAcceptable(stored, info.newCounter)) {
-      return { ok: false, reason: `signature counter went from ${stored} to ${info.newCounter}: cloned authenticator?` };
+      return {
+        ok: false,
+        reason: `signature counter went from ${stored} to ${info.newCounter}: cloned authenticator?`,
+      };
     }
-    return { ok: true, newCounter: info.newCounter, userVerified: info.userVerified, backedUp: info.credentialBackedUp };
+    return {
+      ok: true,
+      newCounter: info.newCounter,
+      userVerified: info.userVerified,
+      backedUp: info.credentialBackedUp,
+    };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : 'verification error' };
   }
@@ -424,25 +462,51 @@ async function checkAssertion(
  * Stores the new counter and the time of use with a compare-and-set, so two assertions carrying
  * the same counter (a clone racing the original) cannot both be accepted.
  */
-async function recordUse(db: Executor, credential: PasskeyRow, outcome: { newCounter: number; backedUp: boolean }, now: Date) {
+async function recordUse(
+  db: Executor,
+  credential: PasskeyRow,
+  outcome: { newCounter: number; backedUp: boolean },
+  now: Date,
+) {
   let q = db
     .updateTable('passkeys')
     .set({ counter: outcome.newCounter, last_used_at: now, backed_up: outcome.backedUp })
     .where('id', '=', credential.id);
-  q = outcome.newCounter === 0 ? q.where('counter', '=', '0') : q.where('counter', '<', String(outcome.newCounter));
+  q =
+    outcome.newCounter === 0
+      ? q.where('counter', '=', '0')
+      : q.where('counter', '<', String(outcome.newCounter));
   const r = await q.executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }
 
-function refusalReason(deps: Pick<Deps, 'config' | 'clock'>, user: UserRow, trusted: boolean, ctx: RequestContext) {
+function refusalReason(
+  deps: Pick<Deps, 'config' | 'clock'>,
+  user: UserRow,
+  trusted: boolean,
+  ctx: RequestContext,
+) {
   if (user.locked_at) return 'account_locked';
   if (!ipAllowed(ctx.ip, user.ip_allowlist)) return 'ip_not_allowed';
-  const gate = gateAttempt(failureStateOf(user), lockoutPolicy(deps.config), deps.clock.now(), trusted ? 'trusted' : 'unknown');
+  const gate = gateAttempt(
+    failureStateOf(user),
+    lockoutPolicy(deps.config),
+    deps.clock.now(),
+    trusted ? 'trusted' : 'unknown',
+  );
   return gate.allowed ? 'unknown' : gate.reason;
 }
 
-async function auditSignInEvent(deps: Deps, ctx: RequestContext, type: string, userId: string | null, data: Record<string, unknown>) {
-  await deps.db.transaction().execute((trx) => appendAudit(trx, deps, { type, actor: 'anonymous', userId, ip: ctx.ip, data }));
+async function auditSignInEvent(
+  deps: Deps,
+  ctx: RequestContext,
+  type: string,
+  userId: string | null,
+  data: Record<string, unknown>,
+) {
+  await deps.db
+    .transaction()
+    .execute((trx) => appendAudit(trx, deps, { type, actor: 'anonymous', userId, ip: ctx.ip, data }));
 }
 
 /**
@@ -469,7 +533,11 @@ export async function signInWithPasskey(
     throw invalid();
   }
   const trusted = (await findApprovedDevice(deps.db, user.id, ctx.deviceToken)) !== undefined;
-  if (user.locked_at || !attemptAllowed(deps, user, trusted ? 'trusted' : 'unknown') || !ipAllowed(ctx.ip, user.ip_allowlist)) {
+  if (
+    user.locked_at ||
+    !attemptAllowed(deps, user, trusted ? 'trusted' : 'unknown') ||
+    !ipAllowed(ctx.ip, user.ip_allowlist)
+  ) {
     deps.metrics.signIns.inc({ outcome: 'refused' });
     await auditSignInEvent(deps, ctx, 'sign_in.refused', user.id, {
       factor: 'passkey',
@@ -485,7 +553,10 @@ export async function signInWithPasskey(
   });
   const accepted = outcome.ok && (await recordUse(deps.db, credential, outcome, now));
   if (!outcome.ok || !accepted) {
-    deps.log.info({ userId: user.id, reason: outcome.ok ? 'counter raced' : outcome.reason }, 'passkey assertion rejected');
+    deps.log.info(
+      { userId: user.id, reason: outcome.ok ? 'counter raced' : outcome.reason },
+      'passkey assertion rejected',
+    );
     await countFailure(deps, user.id, 'passkey', ctx);
     throw invalid();
   }
@@ -507,17 +578,32 @@ export async function stepUpWithPasskey(
   ctx: RequestContext,
 ) {
   const now = deps.clock.now();
-  const challenge = await consumeChallenge(deps.db, now, challengeOf(input.response), 'authentication', principal.userId);
+  const challenge = await consumeChallenge(
+    deps.db,
+    now,
+    challengeOf(input.response),
+    'authentication',
+    principal.userId,
+  );
   const user = await findUserById(deps.db, principal.userId);
   if (!user) throw new CustosError('UNAUTHENTICATED');
   if (!attemptAllowed(deps, user, 'trusted')) throw invalid();
   const credential = await findCredential(deps.db, input.response.id, user.id);
   const outcome: AssertionOutcome = credential
-    ? await checkAssertion(deps, { response: input.response, credential, challenge, requireUserVerification: false })
+    ? await checkAssertion(deps, {
+        response: input.response,
+        credential,
+        challenge,
+        requireUserVerification: false,
+      })
     : { ok: false, reason: 'not a credential of this account' };
-  const accepted = outcome.ok && credential !== undefined && (await recordUse(deps.db, credential, outcome, now));
+  const accepted =
+    outcome.ok && credential !== undefined && (await recordUse(deps.db, credential, outcome, now));
   if (!accepted) {
-    deps.log.info({ userId: user.id, reason: outcome.ok ? 'counter raced' : outcome.reason }, 'passkey step-up rejected');
+    deps.log.info(
+      { userId: user.id, reason: outcome.ok ? 'counter raced' : outcome.reason },
+      'passkey step-up rejected',
+    );
     await countFailure(deps, user.id, 'passkey', ctx);
     throw invalid();
   }

@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { normalizePassword } from '../../domain/identity/password-policy.js';
 import { appendAudit } from '../audit/append-audit.js';
+import { enqueueJob } from '../notifications/jobs.js';
 import { notifyUser } from '../notifications/notify.js';
 import type { Principal, RequestContext } from './context.js';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
@@ -48,11 +49,19 @@ async function lockless(deps: Deps, userId: string) {
 }
 
 /**
- * Answers the same for known and unknown emails, doing the same shape of work on both paths.
+ * Answers the same, in the same time, for known and unknown emails: the request only queues a
+ * job (one insert whatever the email), and the worker looks the account up afterwards.
  * A reset proves control of the mailbox only: the second factor is still asked at sign-in.
  */
 export async function requestPasswordReset(deps: Deps, input: { email: string }, ctx: RequestContext) {
-  const user = await findUserByEmail(deps.db, input.email);
+  await enqueueJob(deps, { job: 'password_reset_request', email: input.email, ip: ctx.ip });
+  return { status: 'reset_email_sent_if_account_exists' as const };
+}
+
+/** The queued half of a reset request (see `requestPasswordReset`). */
+export async function runPasswordResetRequest(deps: Deps, job: { email: string; ip: string }) {
+  const ctx = { ip: job.ip };
+  const user = await findUserByEmail(deps.db, job.email);
   await deps.db.transaction().execute(async (trx) => {
     if (user) {
       const token = await issueEmailToken(trx, deps, {
@@ -81,7 +90,6 @@ export async function requestPasswordReset(deps: Deps, input: { email: string },
       data: { knownAccount: user !== undefined },
     });
   });
-  return { status: 'reset_email_sent_if_account_exists' as const };
 }
 
 /**

@@ -9,6 +9,7 @@ import { CustosError } from '../../domain/errors.js';
 import { normalizePassword } from '../../domain/identity/password-policy.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { hashToken, isWellFormedToken, newToken } from '../common/tokens.js';
+import { enqueueJob } from '../notifications/jobs.js';
 import { notifyUser } from '../notifications/notify.js';
 import type { Principal, RequestContext } from './context.js';
 import { assertStrongPassword } from './register.js';
@@ -23,8 +24,16 @@ import { revokeSessions } from './sessions.js';
  */
 const CONFIRM_TTL_MS = 24 * 3_600_000;
 
+/** Answers the same, in the same time, for every email: the lookup happens in a queued job. */
 export async function requestRecovery(deps: Deps, input: { email: string }, ctx: RequestContext) {
-  const user = await findUserByEmail(deps.db, input.email);
+  await enqueueJob(deps, { job: 'recovery_request', email: input.email, ip: ctx.ip });
+  return { status: 'recovery_email_sent_if_account_exists' as const };
+}
+
+/** The queued half of a recovery request (see `requestRecovery`). */
+export async function runRecoveryRequest(deps: Deps, job: { email: string; ip: string }) {
+  const ctx = { ip: job.ip };
+  const user = await findUserByEmail(deps.db, job.email);
   await deps.db.transaction().execute(async (trx) => {
     if (user) {
       const token = newToken(deps.random);
@@ -59,7 +68,6 @@ export async function requestRecovery(deps: Deps, input: { email: string }, ctx:
       data: { knownAccount: user !== undefined },
     });
   });
-  return { status: 'recovery_email_sent_if_account_exists' as const };
 }
 
 async function findByToken(deps: Deps, column: 'token_hash' | 'cancel_token_hash', token: string) {

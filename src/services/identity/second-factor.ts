@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Trx } from '../../db/database.js';
+import type { Executor, Trx } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
 import { normalizeBackupCode } from '../../domain/identity/backup-codes.js';
@@ -63,23 +63,34 @@ export async function consumeCodeFactor(
 }
 
 /** Which second factors the account has, in the order a sign-in page offers them. */
-export async function enrolledFactors(trx: Pick<Trx, 'selectFrom'>, user: UserRow): Promise<string[]> {
-  const [passkeys, codes] = await Promise.all([
-    trx
-      .selectFrom('passkeys')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('user_id', '=', user.id)
-      .executeTakeFirst(),
-    trx
-      .selectFrom('backup_codes')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('user_id', '=', user.id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst(),
-  ]);
+export function factorsOf(
+  user: Pick<UserRow, 'totp_enabled_at'>,
+  passkeys: number,
+  unusedBackupCodes: number,
+): string[] {
   const methods: string[] = [];
   if (user.totp_enabled_at) methods.push('totp');
-  if (Number(passkeys?.n ?? 0) > 0) methods.push('passkey');
-  if (Number(codes?.n ?? 0) > 0 && methods.length > 0) methods.push('backup_code');
+  if (passkeys > 0) methods.push('passkey');
+  // Backup codes stand in for a factor; alone they are not one.
+  if (unusedBackupCodes > 0 && methods.length > 0) methods.push('backup_code');
   return methods;
+}
+
+export async function enrolledFactors(db: Executor, user: UserRow): Promise<string[]> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('passkeys')
+        .select(eb.fn.countAll<string>().as('n'))
+        .where('user_id', '=', user.id)
+        .as('passkeys'),
+      eb
+        .selectFrom('backup_codes')
+        .select(eb.fn.countAll<string>().as('n'))
+        .where('user_id', '=', user.id)
+        .where('used_at', 'is', null)
+        .as('backup_codes'),
+    ])
+    .executeTakeFirstOrThrow();
+  return factorsOf(user, Number(row.passkeys ?? 0), Number(row.backup_codes ?? 0));
 }

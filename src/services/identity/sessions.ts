@@ -53,37 +53,45 @@ export async function createSession(
   return { token, sessionId, idleExpiresAt, absoluteExpiresAt };
 }
 
+/** The one statement behind every authenticated request: prepared on PostgreSQL. */
+const SESSION_LOOKUP = `
+  select s.id, s.user_id, s.device_id, s.step_up_at, s.last_seen_at, s.idle_expires_at,
+         s.absolute_expires_at, s.revoked_at, s.auth_methods, s.created_at,
+         u.email, u.locked_at, u.hard_locked_at
+    from sessions s join users u on u.id = s.user_id
+   where s.token_hash = $1`;
+
+interface SessionLookupRow {
+  id: string;
+  user_id: string;
+  device_id: string | null;
+  step_up_at: Date | null;
+  last_seen_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  revoked_at: Date | null;
+  auth_methods: string;
+  created_at: Date;
+  email: string;
+  locked_at: Date | null;
+  hard_locked_at: Date | null;
+}
+
 /**
  * The session behind a token, or null when it is unknown, revoked, idle or past its absolute
- * lifetime, or when the account is locked. One indexed read; the idle clock is pushed forward
- * at most once a minute.
+ * lifetime, or when the account is locked. One indexed read (no cache: a revoked session is
+ * dead on the next request, on every node); the idle clock is pushed forward at most once a
+ * minute.
  */
 export async function authenticateSession(
-  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'db' | 'database' | 'clock' | 'config'>,
   token: string,
 ): Promise<Principal | null> {
   if (!isWellFormedToken(token)) return null;
   const now = deps.clock.now();
-  const row = await deps.db
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .select([
-      's.id',
-      's.user_id',
-      's.device_id',
-      's.step_up_at',
-      's.last_seen_at',
-      's.idle_expires_at',
-      's.absolute_expires_at',
-      's.revoked_at',
-      's.auth_methods',
-      's.created_at',
-      'u.email',
-      'u.locked_at',
-      'u.hard_locked_at',
-    ])
-    .where('s.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const [row] = await deps.database.prepared<SessionLookupRow>('custos_session_lookup', SESSION_LOOKUP, [
+    hashToken(token),
+  ]);
   if (!row || row.revoked_at || row.locked_at || row.hard_locked_at) return null;
   if (now >= row.idle_expires_at || now >= row.absolute_expires_at) return null;
   if (now.getTime() - row.last_seen_at.getTime() >= TOUCH_INTERVAL_MS) {

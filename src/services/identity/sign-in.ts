@@ -1,10 +1,6 @@
+import { sql } from 'kysely';
 import type { Trx } from '../../db/database.js';
-import {
-  findUserByEmail,
-  findUserById,
-  lockUserById,
-  updateUser,
-} from '../../db/repositories/user.repository.js';
+import { lockUserById, updateUser } from '../../db/repositories/user.repository.js';
 import type { UserRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
@@ -18,7 +14,7 @@ import type { RequestContext } from './context.js';
 import { approveDevice, findApprovedDevice, upsertPendingDevice } from './devices.js';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
 import { attemptAllowed, countFailure, failureStateOf, lockoutPolicy } from './failure-counter.js';
-import { type CodeFactor, consumeCodeFactor, enrolledFactors } from './second-factor.js';
+import { type CodeFactor, consumeCodeFactor, factorsOf } from './second-factor.js';
 import { createSession, type NewSession } from './sessions.js';
 
 /**
@@ -50,6 +46,53 @@ async function recordUnknownAccountFailure(deps: Deps, ctx: RequestContext, fact
   );
 }
 
+/**
+ * The account behind an email with what a sign-in needs to know, in one statement: its factor
+ * counts and whether the presenting device is one of its approved devices.
+ */
+function findSignInSubject(deps: Pick<Deps, 'db'>, email: string, deviceToken: string) {
+  return deps.db
+    .selectFrom('users as u')
+    .leftJoin('devices as d', (j) =>
+      j
+        .onRef('d.user_id', '=', 'u.id')
+        .on('d.token_hash', '=', hashToken(deviceToken))
+        .on('d.approved_at', 'is not', null)
+        .on('d.removed_at', 'is', null),
+    )
+    .selectAll('u')
+    .select((eb) => [
+      'd.id as device_id',
+      'd.name as device_name',
+      'd.last_ip as device_last_ip',
+      eb
+        .selectFrom('passkeys as p')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('p.user_id', '=', 'u.id')
+        .as('passkeys'),
+      eb
+        .selectFrom('backup_codes as b')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('b.user_id', '=', 'u.id')
+        .where('b.used_at', 'is', null)
+        .as('backup_codes'),
+    ])
+    .where(sql<string>`lower(u.email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+export interface KnownDevice {
+  readonly id: string;
+  readonly name: string;
+  readonly lastIp: string;
+}
+
+const knownDeviceOf = (r: {
+  device_id: string | null;
+  device_name: string | null;
+  device_last_ip: string | null;
+}) => (r.device_id ? { id: r.device_id, name: r.device_name ?? '', lastIp: r.device_last_ip ?? '' } : null);
+
 export async function startSignIn(
   deps: Deps,
   input: { email: string; password: string },
@@ -57,17 +100,16 @@ export async function startSignIn(
 ): Promise<SignInResult> {
   const deviceToken = deviceTokenFor(deps, ctx);
   const password = normalizePassword(input.password);
-  const user = await findUserByEmail(deps.db, input.email);
+  const user = await findSignInSubject(deps, input.email, deviceToken);
   if (!user) {
     await deps.passwords.verifyDummy(password);
     await recordUnknownAccountFailure(deps, ctx, 'password');
     throw invalid();
   }
-  const device = await findApprovedDevice(deps.db, user.id, deviceToken);
+  const device = knownDeviceOf(user);
+  const source = device ? 'trusted' : 'unknown';
   const refused =
-    user.locked_at !== null ||
-    !attemptAllowed(deps, user, device ? 'trusted' : 'unknown') ||
-    !ipAllowed(ctx.ip, user.ip_allowlist);
+    user.locked_at !== null || !attemptAllowed(deps, user, source) || !ipAllowed(ctx.ip, user.ip_allowlist);
   if (refused) {
     // Not counted as a failure (the attempt was never judged), but it costs the same time.
     await deps.passwords.verifyDummy(password);
@@ -78,7 +120,7 @@ export async function startSignIn(
         actor: 'anonymous',
         userId: user.id,
         ip: ctx.ip,
-        data: { reason: refusalReason(deps, user, device !== undefined, ctx) },
+        data: { reason: refusalReason(deps, user, device !== null, ctx) },
       }),
     );
     throw invalid();
@@ -91,29 +133,33 @@ export async function startSignIn(
     // Only someone who knows the password learns this.
     throw new CustosError('EMAIL_NOT_VERIFIED');
   }
-  return deps.db.transaction().execute(async (trx) => {
-    const locked = await lockedAndAllowed(trx, deps, user.id, device ? 'trusted' : 'unknown');
-    const methods = await enrolledFactors(trx, locked);
-    if (methods.length === 0) return afterFactors(trx, deps, locked, ['password'], deviceToken, ctx, null);
-    const challengeToken = newToken(deps.random);
-    const now = deps.clock.now();
-    await trx
-      .insertInto('sign_in_challenges')
-      .values({
-        id: deps.random.uuid(),
-        user_id: user.id,
-        token_hash: hashToken(challengeToken),
-        stage: 'second_factor',
-        methods: ['password', ...methods].join(','),
-        ip: ctx.ip,
-        user_agent: ctx.userAgent.slice(0, 512),
-        created_at: now,
-        expires_at: new Date(now.getTime() + deps.config.SIGN_IN_CHALLENGE_MINUTES * 60_000),
-      })
-      .execute();
-    deps.metrics.signIns.inc({ outcome: 'password_ok' });
-    return { status: 'second_factor_required' as const, challengeToken, methods, deviceToken };
-  });
+  const methods = factorsOf(user, Number(user.passkeys), Number(user.backup_codes));
+  if (methods.length === 0) {
+    return deps.db.transaction().execute(async (trx) => {
+      const locked = await lockedAndAllowed(trx, deps, user.id, source);
+      return afterFactors(trx, deps, locked, ['password'], deviceToken, device, ctx, null);
+    });
+  }
+  // No transaction needed: the challenge only lets its holder try a factor, and that step
+  // re-checks every lock under the user's row lock.
+  const challengeToken = newToken(deps.random);
+  const now = deps.clock.now();
+  await deps.db
+    .insertInto('sign_in_challenges')
+    .values({
+      id: deps.random.uuid(),
+      user_id: user.id,
+      token_hash: hashToken(challengeToken),
+      stage: 'second_factor',
+      methods: ['password', ...methods].join(','),
+      ip: ctx.ip,
+      user_agent: ctx.userAgent.slice(0, 512),
+      created_at: now,
+      expires_at: new Date(now.getTime() + deps.config.SIGN_IN_CHALLENGE_MINUTES * 60_000),
+    })
+    .execute();
+  deps.metrics.signIns.inc({ outcome: 'password_ok' });
+  return { status: 'second_factor_required' as const, challengeToken, methods, deviceToken };
 }
 
 function refusalReason(deps: Deps, user: UserRow, trusted: boolean, ctx: RequestContext): string {
@@ -152,31 +198,77 @@ async function findChallenge(
   return c;
 }
 
+/** A second-factor challenge with its account and the presenting device, in one statement. */
+async function findFactorChallenge(deps: Pick<Deps, 'db' | 'clock'>, token: string, deviceToken: string) {
+  if (!isWellFormedToken(token)) throw new CustosError('CHALLENGE_EXPIRED');
+  const row = await deps.db
+    .selectFrom('sign_in_challenges as c')
+    .innerJoin('users as u', 'u.id', 'c.user_id')
+    .leftJoin('devices as d', (j) =>
+      j
+        .onRef('d.user_id', '=', 'u.id')
+        .on('d.token_hash', '=', hashToken(deviceToken))
+        .on('d.approved_at', 'is not', null)
+        .on('d.removed_at', 'is', null),
+    )
+    .selectAll('u')
+    .select([
+      'c.id as challenge_id',
+      'c.stage',
+      'c.methods',
+      'c.completed_at',
+      'c.denied_at',
+      'c.expires_at',
+      'd.id as device_id',
+      'd.name as device_name',
+      'd.last_ip as device_last_ip',
+    ])
+    .where('c.token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (
+    row?.stage !== 'second_factor' ||
+    row.completed_at ||
+    row.denied_at ||
+    row.expires_at <= deps.clock.now()
+  ) {
+    throw new CustosError('CHALLENGE_EXPIRED');
+  }
+  return row;
+}
+
 /** Second step with a code: TOTP or a backup code. */
 export async function submitCodeFactor(
   deps: Deps,
   input: { challengeToken: string; method: CodeFactor; code: string },
   ctx: RequestContext,
 ): Promise<SignInResult> {
-  const challenge = await findChallenge(deps, input.challengeToken, 'second_factor');
-  const user = await findUserById(deps.db, challenge.user_id);
-  if (!user) throw new CustosError('CHALLENGE_EXPIRED');
   const deviceToken = deviceTokenFor(deps, ctx);
-  const source = (await findApprovedDevice(deps.db, user.id, deviceToken)) ? 'trusted' : 'unknown';
-  if (user.locked_at || !attemptAllowed(deps, user, source)) throw invalid();
-  if (!challenge.methods.split(',').includes(input.method)) throw invalid();
+  const row = await findFactorChallenge(deps, input.challengeToken, deviceToken);
+  const device = knownDeviceOf(row);
+  const source = device ? 'trusted' : 'unknown';
+  if (row.locked_at || !attemptAllowed(deps, row, source)) throw invalid();
+  if (!row.methods.split(',').includes(input.method)) throw invalid();
   const result = await deps.db.transaction().execute(async (trx) => {
-    const locked = await lockedAndAllowed(trx, deps, user.id, source);
+    const locked = await lockedAndAllowed(trx, deps, row.id, source);
     if (!(await consumeCodeFactor(trx, deps, locked, input.method, input.code))) return null;
     await trx
       .updateTable('sign_in_challenges')
       .set({ completed_at: deps.clock.now() })
-      .where('id', '=', challenge.id)
+      .where('id', '=', row.challenge_id)
       .execute();
-    return afterFactors(trx, deps, locked, ['password', input.method], deviceToken, ctx, challenge.id);
+    return afterFactors(
+      trx,
+      deps,
+      locked,
+      ['password', input.method],
+      deviceToken,
+      device,
+      ctx,
+      row.challenge_id,
+    );
   });
   if (!result) {
-    await countFailure(deps, user.id, input.method, ctx);
+    await countFailure(deps, row.id, input.method, ctx);
     throw invalid();
   }
   return result;
@@ -193,50 +285,67 @@ export async function completeWithPasskey(
   ctx: RequestContext,
 ): Promise<SignInResult> {
   const deviceToken = deviceTokenFor(deps, ctx);
-  const source = (await findApprovedDevice(deps.db, input.userId, deviceToken)) ? 'trusted' : 'unknown';
+  const approved = await findApprovedDevice(deps.db, input.userId, deviceToken);
+  const device = approved ? { id: approved.id, name: approved.name, lastIp: approved.last_ip } : null;
+  const source = device ? 'trusted' : 'unknown';
   return deps.db.transaction().execute(async (trx) => {
     const user = await lockedAndAllowed(trx, deps, input.userId, source);
     if (input.challengeToken) {
-      const challenge = await findChallenge(deps, input.challengeToken, 'second_factor');
+      const challenge = await findChallenge(
+        { db: trx, clock: deps.clock },
+        input.challengeToken,
+        'second_factor',
+      );
       if (challenge.user_id !== user.id || !challenge.methods.split(',').includes('passkey')) throw invalid();
       await trx
         .updateTable('sign_in_challenges')
         .set({ completed_at: deps.clock.now() })
         .where('id', '=', challenge.id)
         .execute();
-      return afterFactors(trx, deps, user, ['password', 'passkey'], deviceToken, ctx, challenge.id);
+      return afterFactors(trx, deps, user, ['password', 'passkey'], deviceToken, device, ctx, challenge.id);
     }
     if (!input.userVerified) throw invalid();
     if (!user.email_verified_at) throw new CustosError('EMAIL_NOT_VERIFIED');
-    return afterFactors(trx, deps, user, ['passkey', 'user_verification'], deviceToken, ctx, null);
+    return afterFactors(trx, deps, user, ['passkey', 'user_verification'], deviceToken, device, ctx, null);
   });
 }
 
-/** All factors passed: reset the counter, then start a session on a known device or ask for approval. */
+/**
+ * All factors passed: reset the counter, then start a session on a known device or ask for
+ * approval. `device` is the approved device found before the transaction; the update below
+ * re-checks it atomically, so a device removed meanwhile is treated as new.
+ */
 async function afterFactors(
   trx: Trx,
   deps: Deps,
   user: UserRow,
   authMethods: string[],
   deviceToken: string,
+  device: KnownDevice | null,
   ctx: RequestContext,
   challengeId: string | null,
 ): Promise<SignInResult> {
   const now = deps.clock.now();
-  const reset = recordSuccess(failureStateOf(user));
-  await updateUser(trx, user.id, {
-    failed_attempts: reset.failedAttempts,
-    last_failed_at: reset.lastFailedAt,
-    temp_locked_until: reset.tempLockedUntil,
-  });
-  const device = await findApprovedDevice(trx, user.id, deviceToken);
-  if (device) {
-    await alertIfNewNetwork(trx, deps, user, device.name, ctx);
-    await trx
-      .updateTable('devices')
-      .set({ last_seen_at: now, last_ip: ctx.ip })
-      .where('id', '=', device.id)
-      .execute();
+  if (user.failed_attempts > 0 || user.temp_locked_until || user.last_failed_at) {
+    const reset = recordSuccess(failureStateOf(user));
+    await updateUser(trx, user.id, {
+      failed_attempts: reset.failedAttempts,
+      last_failed_at: reset.lastFailedAt,
+      temp_locked_until: reset.tempLockedUntil,
+    });
+  }
+  const stillApproved = device
+    ? await trx
+        .updateTable('devices')
+        .set({ last_seen_at: now, last_ip: ctx.ip })
+        .where('id', '=', device.id)
+        .where('approved_at', 'is not', null)
+        .where('removed_at', 'is', null)
+        .executeTakeFirst()
+    : null;
+  if (device && stillApproved?.numUpdatedRows === 1n) {
+    if (subnetKey(device.lastIp) !== subnetKey(ctx.ip))
+      await alertIfNewNetwork(trx, deps, user, device.name, ctx);
     const session = await createSession(trx, deps, {
       userId: user.id,
       deviceId: device.id,
@@ -316,7 +425,13 @@ async function afterFactors(
  * A risk signal (SPEC S1): a known device signing in from a network (/24, IPv6 /48) that none of
  * the account's recent sessions came from. The owner is told; the sign-in is not blocked.
  */
-async function alertIfNewNetwork(trx: Trx, deps: Deps, user: UserRow, deviceName: string, ctx: RequestContext) {
+async function alertIfNewNetwork(
+  trx: Trx,
+  deps: Deps,
+  user: UserRow,
+  deviceName: string,
+  ctx: RequestContext,
+) {
   const recent = await trx
     .selectFrom('sessions')
     .select('ip')
@@ -329,7 +444,9 @@ async function alertIfNewNetwork(trx: Trx, deps: Deps, user: UserRow, deviceName
   await notifyUser(trx, deps, user, {
     event: 'new_network_sign_in',
     subject: 'Sign-in from a new network',
-    lines: [`Your device "${deviceName}" signed in from a network not seen on your account before: ${ctx.ip}.`],
+    lines: [
+      `Your device "${deviceName}" signed in from a network not seen on your account before: ${ctx.ip}.`,
+    ],
     data: { network },
   });
 }

@@ -1,13 +1,42 @@
 import { sql } from 'kysely';
 import type { EmailMessage } from '../../adapters/mail/mailer.js';
 import type { WebhookSender } from '../../adapters/webhook/webhook-sender.js';
+import type { OutboxTable } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
+import { runPasswordResetRequest } from '../identity/password.js';
+import { runRecoveryRequest } from '../identity/recovery.js';
+import type { Job } from './jobs.js';
+
+type OutboxRow = { kind: OutboxTable['kind'] };
 
 const MAX_ATTEMPTS = 12;
 const LEASE_SECONDS = 120;
 
+async function runJob(deps: Deps, job: Job): Promise<void> {
+  switch (job.job) {
+    case 'password_reset_request':
+      return runPasswordResetRequest(deps, job);
+    case 'recovery_request':
+      return runRecoveryRequest(deps, job);
+  }
+}
+
+async function deliver(deps: Deps, kind: OutboxRow['kind'], payload: unknown): Promise<void> {
+  switch (kind) {
+    case 'email':
+      return deps.mailer.send(payload as EmailMessage);
+    case 'job':
+      return runJob(deps, payload as Job);
+    case 'webhook':
+      // Rows are only queued while a webhook is configured; one left after it was removed is retried
+      // (and visible in last_error) rather than silently marked sent.
+      if (!deps.webhooks) throw new Error('no webhook is configured');
+      return deps.webhooks.send(payload as Parameters<WebhookSender['send']>[0]);
+  }
+}
+
 /**
- * Delivers due outbox rows, at least once.
+ * Delivers due outbox rows (emails, webhooks, queued jobs), at least once.
  *
  * Rows are leased in one short statement (`FOR UPDATE SKIP LOCKED` inside it), so several nodes
  * never take the same row, and no transaction stays open while SMTP or a webhook is slow. A node
@@ -34,9 +63,7 @@ export async function deliverOutbox(deps: Deps, batch = 20): Promise<number> {
     .execute();
   for (const row of rows) {
     try {
-      if (row.kind === 'email') await deps.mailer.send(row.payload as unknown as EmailMessage);
-      else if (deps.webhooks)
-        await deps.webhooks.send(row.payload as unknown as Parameters<WebhookSender['send']>[0]);
+      await deliver(deps, row.kind, row.payload);
       await deps.db
         .updateTable('outbox')
         .set({ sent_at: deps.clock.now(), last_error: null })
