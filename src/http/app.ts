@@ -21,6 +21,7 @@ export interface AppOptions {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The HTTP app, built from deps alone: tests call `app.request()` with no socket. */
 export function createApp(deps: Deps, options: AppOptions = {}) {
@@ -61,15 +62,14 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     await next();
     c.header('Cache-Control', 'no-store');
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new CustosError('VALIDATION_FAILED', { message: 'The request body is too large.' });
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new CustosError('VALIDATION_FAILED', { message: 'The request body is too large.' });
+    },
+  });
+  // Only requests that carry a body: reading it on a GET would build the whole Request object.
+  app.use('/v1/*', (c, next) => (BODY_METHODS.has(c.req.method) ? limitBody(c, next) : next()));
   app.use('/v1/*', sameOrigin());
   app.use('/v1/auth/*', authRateLimit());
 

@@ -249,6 +249,27 @@ describe('TOTP', () => {
   }
 });
 
+describe('one challenge, one session', () => {
+  it('a TOTP code and a backup code sent at once on one challenge give one session, and the loser keeps its code', async () => {
+    const c = h.client();
+    const email = uniqueEmail();
+    await signUp(h, c, email);
+    const secret = await enrolTotp(h, c);
+    const codes = (await c.post('/v1/me/backup-codes')).body.codes as string[];
+    const s1 = await c.post('/v1/auth/sign-in', { email, password: TEST_PASSWORD });
+    h.clock.nextTotpStep();
+    const [a, b] = await Promise.all([
+      c.post('/v1/auth/sign-in/factor', { challengeToken: s1.body.challengeToken, method: 'totp', code: totpNow(h, secret) }),
+      c.post('/v1/auth/sign-in/factor', { challengeToken: s1.body.challengeToken, method: 'backup_code', code: codes[0] }),
+    ]);
+    expect([a.body.status, b.body.status].filter((x) => x === 'signed_in')).toHaveLength(1);
+    const loser = a.body.status === 'signed_in' ? b : a;
+    expect(loser.body.error.code).toBe('CHALLENGE_EXPIRED');
+    const remaining = (await c.get('/v1/me')).body.factors.backupCodesRemaining;
+    expect(remaining).toBe(b.body.status === 'signed_in' ? 9 : 10);
+  });
+});
+
 describe('backup codes', () => {
   it('signs in with a backup code once; the same code is refused afterwards', async () => {
     const c = h.client();

@@ -3,6 +3,7 @@ import {
   type ChainedAuditEvent,
   ChainVerifier,
   canonicalEventJson,
+  canonicalEventJsonAroundSeq,
   GENESIS_HASH,
   hashEvent,
 } from './hash-chain.js';
@@ -43,6 +44,14 @@ describe('audit hash chain', () => {
     );
     expect(e.hash).toBe(hashEvent(GENESIS_HASH, e));
     expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('splits the canonical JSON around seq so the database can fill it in', () => {
+    for (const e of chain(3)) {
+      const { seq, ...rest } = e;
+      const { before, after } = canonicalEventJsonAroundSeq({ ...rest, data: { ...rest.data, seq: 'x', ip: ',"seq":"' } });
+      expect(before + seq.toString() + after).toBe(canonicalEventJson({ ...e, data: { ...e.data, seq: 'x', ip: ',"seq":"' } }));
+    }
   });
 
   it('accepts an intact chain', () => {

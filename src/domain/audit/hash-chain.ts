@@ -28,8 +28,8 @@ export interface ChainedAuditEvent extends AuditEventContent {
 }
 
 /** The bytes that are hashed: what an independent verifier must reproduce. */
-export function canonicalEventJson(e: AuditEventContent): string {
-  const json = canonicalize({
+function toCanonicalObject(e: AuditEventContent) {
+  return {
     seq: e.seq.toString(),
     id: e.id,
     at: e.at.toISOString(),
@@ -39,9 +39,34 @@ export function canonicalEventJson(e: AuditEventContent): string {
     ip: e.ip,
     deviceId: e.deviceId,
     data: e.data,
-  });
+  };
+}
+
+export function canonicalEventJson(e: AuditEventContent): string {
+  const json = canonicalize(toCanonicalObject(e));
   if (json === undefined) throw new TypeError('audit event cannot be canonicalised');
   return json;
+}
+
+const SEQ_MARK = '\u0000seq\u0000';
+const SEQ_FIELD = `,"seq":"${JSON.stringify(SEQ_MARK).slice(1, -1)}","type":`;
+
+/**
+ * The canonical JSON of an event split around its sequence number, so that the database can
+ * assign the number and hash the event in the same statement that takes the chain head:
+ * `before + seq + after === canonicalEventJson(event)`.
+ *
+ * The split is at the top-level `seq` member, which JCS places after `ip` and before `type`;
+ * `data` comes earlier, so the last occurrence of the marker is the top-level one.
+ */
+export function canonicalEventJsonAroundSeq(e: Omit<AuditEventContent, 'seq'>): { before: string; after: string } {
+  const json = canonicalize({ ...toCanonicalObject({ ...e, seq: 0n }), seq: SEQ_MARK });
+  if (json === undefined) throw new TypeError('audit event cannot be canonicalised');
+  const at = json.lastIndexOf(SEQ_FIELD);
+  if (at < 0) throw new Error('audit event layout changed: seq not found where JCS puts it');
+  const markStart = at + ',"seq":"'.length;
+  const markEnd = markStart + JSON.stringify(SEQ_MARK).length - 2;
+  return { before: json.slice(0, markStart), after: json.slice(markEnd) };
 }
 
 export function hashEvent(prevHash: string, e: AuditEventContent): string {

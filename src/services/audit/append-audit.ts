@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import type { Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
-import { hashEvent } from '../../domain/audit/hash-chain.js';
+import { canonicalEventJsonAroundSeq } from '../../domain/audit/hash-chain.js';
 
 export interface AuditInput {
   readonly type: string;
@@ -16,20 +17,16 @@ export interface AuditInput {
  * Appends one event to the hash chain inside the caller's transaction, so the event exists if
  * and only if the change it records was committed.
  *
- * Concurrency: the chain head row is locked `FOR UPDATE`, which orders all appends. Call this
- * last in a transaction so the lock is held for as short a time as possible.
+ * One statement: it locks the chain head, takes the next sequence number, computes
+ * `hash = SHA-256(prev_hash ‖ canonical JSON)` in the database (the JSON is built here, split
+ * around the number the database assigns; see `canonicalEventJsonAroundSeq`), inserts the event
+ * and moves the head. The head lock orders all appends across nodes and is held from this
+ * statement to the commit, so call this last in a transaction.
  */
 export async function appendAudit(trx: Trx, deps: Pick<Deps, 'clock' | 'random'>, input: AuditInput) {
-  const head = await trx
-    .selectFrom('audit_head')
-    .select(['seq', 'hash'])
-    .where('id', '=', 1)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
   // JSON round trip: what is hashed is exactly what jsonb will give back (no undefined, no Dates).
   const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
   const event = {
-    seq: BigInt(head.seq) + 1n,
     id: deps.random.uuid(),
     at: deps.clock.now(),
     type: input.type,
@@ -39,31 +36,23 @@ export async function appendAudit(trx: Trx, deps: Pick<Deps, 'clock' | 'random'>
     deviceId: input.deviceId ?? null,
     data,
   };
-  const hash = hashEvent(head.hash, event);
-  // The event and the new head in one statement (a data-modifying CTE): fewer round trips under
-  // the head lock.
-  await trx
-    .with('appended', (db) =>
-      db
-        .insertInto('audit_events')
-        .values({
-          seq: event.seq.toString(),
-          id: event.id,
-          at: event.at,
-          type: event.type,
-          actor: event.actor,
-          user_id: event.userId,
-          ip: event.ip,
-          device_id: event.deviceId,
-          data: JSON.stringify(data),
-          prev_hash: head.hash,
-          hash,
-        })
-        .returning('seq'),
+  const { before, after } = canonicalEventJsonAroundSeq(event);
+  const { rows } = await sql<{ seq: string; hash: string }>`
+    with head as (
+      select seq + 1 as seq, hash as prev_hash from audit_head where id = 1 for update
+    ), next as (
+      select seq, prev_hash,
+             encode(sha256(convert_to(prev_hash || ${before} || seq::text || ${after}, 'UTF8')), 'hex') as hash
+        from head
+    ), moved as (
+      update audit_head set seq = next.seq, hash = next.hash from next where audit_head.id = 1
     )
-    .updateTable('audit_head')
-    .set({ seq: event.seq.toString(), hash })
-    .where('id', '=', 1)
-    .execute();
-  return { seq: event.seq, id: event.id, hash };
+    insert into audit_events (seq, id, at, type, actor, user_id, ip, device_id, data, prev_hash, hash)
+    select next.seq, ${event.id}, ${event.at}, ${event.type}, ${event.actor}, ${event.userId}, ${event.ip},
+           ${event.deviceId}, ${JSON.stringify(data)}::jsonb, next.prev_hash, next.hash
+      from next
+    returning seq, hash`.execute(trx);
+  const row = rows[0];
+  if (!row) throw new Error('the audit chain head is missing');
+  return { seq: BigInt(row.seq), id: event.id, hash: row.hash };
 }

@@ -236,6 +236,21 @@ async function findFactorChallenge(deps: Pick<Deps, 'db' | 'clock'>, token: stri
   return row;
 }
 
+/**
+ * Marks a second-factor challenge used, atomically: of two factors submitted at once on one
+ * challenge (a TOTP code and a backup code, say), one wins; the other's transaction rolls back,
+ * giving back whatever it consumed.
+ */
+async function completeChallenge(trx: Trx, deps: Pick<Deps, 'clock'>, challengeId: string): Promise<void> {
+  const r = await trx
+    .updateTable('sign_in_challenges')
+    .set({ completed_at: deps.clock.now() })
+    .where('id', '=', challengeId)
+    .where('completed_at', 'is', null)
+    .executeTakeFirst();
+  if (r.numUpdatedRows !== 1n) throw new CustosError('CHALLENGE_EXPIRED');
+}
+
 /** Second step with a code: TOTP or a backup code. */
 export async function submitCodeFactor(
   deps: Deps,
@@ -251,11 +266,7 @@ export async function submitCodeFactor(
   const result = await deps.db.transaction().execute(async (trx) => {
     const locked = await lockedAndAllowed(trx, deps, row.id, source);
     if (!(await consumeCodeFactor(trx, deps, locked, input.method, input.code))) return null;
-    await trx
-      .updateTable('sign_in_challenges')
-      .set({ completed_at: deps.clock.now() })
-      .where('id', '=', row.challenge_id)
-      .execute();
+    await completeChallenge(trx, deps, row.challenge_id);
     return afterFactors(
       trx,
       deps,
@@ -297,11 +308,7 @@ export async function completeWithPasskey(
         'second_factor',
       );
       if (challenge.user_id !== user.id || !challenge.methods.split(',').includes('passkey')) throw invalid();
-      await trx
-        .updateTable('sign_in_challenges')
-        .set({ completed_at: deps.clock.now() })
-        .where('id', '=', challenge.id)
-        .execute();
+      await completeChallenge(trx, deps, challenge.id);
       return afterFactors(trx, deps, user, ['password', 'passkey'], deviceToken, device, ctx, challenge.id);
     }
     if (!input.userVerified) throw invalid();
