@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Job, LoadgenMessage, MeJob, MeResult, SignInJob, SignInResult } from './loadgen.js';
+import type { GetJob, GetResult, Job, LoadgenMessage, SignInJob, SignInResult } from './loadgen.js';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 
@@ -10,9 +10,9 @@ const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
  * PostgreSQL) over the cores. `onMeasuring` is called when the measured phase starts (after the
  * warm-up), so the parent can take its own readings over the same interval.
  */
-export function runLoad(job: MeJob, onMeasuring?: () => void): Promise<MeResult>;
+export function runLoad(job: GetJob, onMeasuring?: () => void): Promise<GetResult>;
 export function runLoad(job: SignInJob, onMeasuring?: () => void): Promise<SignInResult>;
-export function runLoad(job: Job, onMeasuring?: () => void): Promise<MeResult | SignInResult> {
+export function runLoad(job: Job, onMeasuring?: () => void): Promise<GetResult | SignInResult> {
   return new Promise((resolve, reject) => {
     const child = fork(LOADGEN, [], {
       execArgv: ['--import', 'tsx'],

@@ -7,9 +7,12 @@ import { totpCodeAt, totpStep } from '../../src/domain/identity/totp.js';
  * the server's event loop: the parent sends one job, this process answers with the figures and exits.
  */
 
-export interface MeJob {
-  kind: 'me';
+/** GET requests on one authenticated path (the session check, the account page) with autocannon. */
+export interface GetJob {
+  kind: 'get';
   url: string;
+  /** `/v1/auth/session` or `/v1/me`. */
+  path: string;
   /** Each connection cycles over all of these (one request per token, in turn). */
   clients: Array<{ token: string; ip: string; deviceToken: string }>;
   connections: number;
@@ -33,11 +36,11 @@ export interface SignInJob {
   warmupS: number;
 }
 
-export type Job = MeJob | SignInJob;
+export type Job = GetJob | SignInJob;
 
 export type LoadgenMessage =
   | { type: 'measuring' }
-  | { type: 'done'; ok: true; result: MeResult | SignInResult }
+  | { type: 'done'; ok: true; result: GetResult | SignInResult }
   | { type: 'done'; ok: false; error: string };
 
 const tell = (msg: LoadgenMessage, then?: () => void) => process.send?.(msg, then);
@@ -50,8 +53,10 @@ export interface Latency {
   max: number;
 }
 
-export interface MeResult {
-  kind: 'me';
+export interface GetResult {
+  kind: 'get';
+  path: string;
+  connections: number;
   durationS: number;
   requests: number;
   /** autocannon's mean of the per-second request counts. */
@@ -71,6 +76,7 @@ export interface MeResult {
 
 export interface SignInResult {
   kind: 'signin';
+  concurrency: number;
   durationS: number;
   signIns: number;
   failures: number;
@@ -108,7 +114,7 @@ function cpuPercent(start: NodeJS.CpuUsage, wallMs: number): number {
   return round(((used.user + used.system) / 1000 / wallMs) * 100, 1);
 }
 
-async function runMe(job: MeJob): Promise<MeResult> {
+async function runGet(job: GetJob): Promise<GetResult> {
   const samples: number[] = [];
   let cpuStart = process.cpuUsage();
   let wallStart = performance.now();
@@ -119,7 +125,7 @@ async function runMe(job: MeJob): Promise<MeResult> {
     warmup: { connections: job.connections, duration: job.warmupS },
     requests: job.clients.map((c) => ({
       method: 'GET',
-      path: '/v1/me',
+      path: job.path,
       headers: {
         Authorization: `Bearer ${c.token}`,
         'X-Custos-Client': 'app',
@@ -143,7 +149,9 @@ async function runMe(job: MeJob): Promise<MeResult> {
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
   return {
-    kind: 'me',
+    kind: 'get',
+    path: job.path,
+    connections: job.connections,
     durationS: r.duration,
     requests: r.requests.total,
     reqPerSecMean: round(r.requests.average, 1),
@@ -314,6 +322,7 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
   agent.destroy();
   return {
     kind: 'signin',
+    concurrency: job.concurrency,
     durationS: round(m.wallMs / 1000),
     signIns: m.latencies.length,
     failures: m.failures,
@@ -328,7 +337,7 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
 }
 
 process.once('message', (job: Job) => {
-  const run = job.kind === 'me' ? runMe(job) : runSignIn(job);
+  const run = job.kind === 'get' ? runGet(job) : runSignIn(job);
   run.then(
     (result) => tell({ type: 'done', ok: true, result }, () => process.exit(0)),
     (error: unknown) =>

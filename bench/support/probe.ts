@@ -77,6 +77,8 @@ export const cpuReading = (): CpuReading => ({
 });
 
 export interface CpuFigures {
+  /** Wall time between the two readings, in seconds. */
+  wallS: number;
   /** This (server) process: CPU time / wall time, in % of one core. */
   serverProcessPercent: number;
   /** Share of the server's event loop spent running JavaScript (1 = saturated main thread). */
@@ -99,6 +101,7 @@ export function cpuBetween(a: CpuReading, b: CpuReading): CpuFigures {
       : null;
   const pgTicks = a.postgres !== null && b.postgres !== null ? b.postgres - a.postgres : null;
   return {
+    wallS: Math.round(wallMs) / 1000,
     serverProcessPercent: Math.round((used / wallMs) * 1000) / 10,
     postgresPercent:
       pgTicks === null ? null : Math.round(((pgTicks / ticksPerSecond()) * 1000 * 1000) / wallMs) / 10,

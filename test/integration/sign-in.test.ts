@@ -259,8 +259,16 @@ describe('one challenge, one session', () => {
     const s1 = await c.post('/v1/auth/sign-in', { email, password: TEST_PASSWORD });
     h.clock.nextTotpStep();
     const [a, b] = await Promise.all([
-      c.post('/v1/auth/sign-in/factor', { challengeToken: s1.body.challengeToken, method: 'totp', code: totpNow(h, secret) }),
-      c.post('/v1/auth/sign-in/factor', { challengeToken: s1.body.challengeToken, method: 'backup_code', code: codes[0] }),
+      c.post('/v1/auth/sign-in/factor', {
+        challengeToken: s1.body.challengeToken,
+        method: 'totp',
+        code: totpNow(h, secret),
+      }),
+      c.post('/v1/auth/sign-in/factor', {
+        challengeToken: s1.body.challengeToken,
+        method: 'backup_code',
+        code: codes[0],
+      }),
     ]);
     expect([a.body.status, b.body.status].filter((x) => x === 'signed_in')).toHaveLength(1);
     const loser = a.body.status === 'signed_in' ? b : a;

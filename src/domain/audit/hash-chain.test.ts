@@ -49,8 +49,13 @@ describe('audit hash chain', () => {
   it('splits the canonical JSON around seq so the database can fill it in', () => {
     for (const e of chain(3)) {
       const { seq, ...rest } = e;
-      const { before, after } = canonicalEventJsonAroundSeq({ ...rest, data: { ...rest.data, seq: 'x', ip: ',"seq":"' } });
-      expect(before + seq.toString() + after).toBe(canonicalEventJson({ ...e, data: { ...e.data, seq: 'x', ip: ',"seq":"' } }));
+      const { before, after } = canonicalEventJsonAroundSeq({
+        ...rest,
+        data: { ...rest.data, seq: 'x', ip: ',"seq":"' },
+      });
+      expect(before + seq.toString() + after).toBe(
+        canonicalEventJson({ ...e, data: { ...e.data, seq: 'x', ip: ',"seq":"' } }),
+      );
     }
   });
 

@@ -59,7 +59,10 @@ const SEQ_FIELD = `,"seq":"${JSON.stringify(SEQ_MARK).slice(1, -1)}","type":`;
  * The split is at the top-level `seq` member, which JCS places after `ip` and before `type`;
  * `data` comes earlier, so the last occurrence of the marker is the top-level one.
  */
-export function canonicalEventJsonAroundSeq(e: Omit<AuditEventContent, 'seq'>): { before: string; after: string } {
+export function canonicalEventJsonAroundSeq(e: Omit<AuditEventContent, 'seq'>): {
+  before: string;
+  after: string;
+} {
   const json = canonicalize({ ...toCanonicalObject({ ...e, seq: 0n }), seq: SEQ_MARK });
   if (json === undefined) throw new TypeError('audit event cannot be canonicalised');
   const at = json.lastIndexOf(SEQ_FIELD);
