@@ -11,20 +11,19 @@ import {
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { Executor } from '../../db/database.js';
 import { findUserById, updateUser } from '../../db/repositories/user.repository.js';
-import type { PasskeyRow, UserRow } from '../../db/schema.js';
+import type { PasskeyRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { ipAllowed } from '../../domain/identity/ip-allowlist.js';
-import { gateAttempt } from '../../domain/identity/lockout.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { hashToken, isWellFormedToken } from '../common/tokens.js';
 import type { Principal, RequestContext } from './context.js';
 import { actorOf } from './context.js';
 import { findApprovedDevice } from './devices.js';
-import { attemptAllowed, countFailure, failureStateOf, lockoutPolicy } from './failure-counter.js';
+import { attemptAllowed, countFailure } from './failure-counter.js';
 import { applySecurityChange, assertFreshStepUp } from './security-change.js';
 import { settingsLockState } from './settings-lock.js';
-import { completeWithPasskey, type SignInResult } from './sign-in.js';
+import { completeWithPasskey, refusalReason, type SignInResult } from './sign-in.js';
 import { completeStepUp } from './step-up.js';
 
 /**
@@ -478,23 +477,6 @@ async function recordUse(
       : q.where('counter', '<', String(outcome.newCounter));
   const r = await q.executeTakeFirst();
   return r.numUpdatedRows === 1n;
-}
-
-function refusalReason(
-  deps: Pick<Deps, 'config' | 'clock'>,
-  user: UserRow,
-  trusted: boolean,
-  ctx: RequestContext,
-) {
-  if (user.locked_at) return 'account_locked';
-  if (!ipAllowed(ctx.ip, user.ip_allowlist)) return 'ip_not_allowed';
-  const gate = gateAttempt(
-    failureStateOf(user),
-    lockoutPolicy(deps.config),
-    deps.clock.now(),
-    trusted ? 'trusted' : 'unknown',
-  );
-  return gate.allowed ? 'unknown' : gate.reason;
 }
 
 async function auditSignInEvent(

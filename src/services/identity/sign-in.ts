@@ -162,7 +162,13 @@ export async function startSignIn(
   return { status: 'second_factor_required' as const, challengeToken, methods, deviceToken };
 }
 
-function refusalReason(deps: Deps, user: UserRow, trusted: boolean, ctx: RequestContext): string {
+/** Why an attempt was refused without being judged, for the audit log (never for the caller). */
+export function refusalReason(
+  deps: Pick<Deps, 'config' | 'clock'>,
+  user: UserRow,
+  trusted: boolean,
+  ctx: Pick<RequestContext, 'ip'>,
+): string {
   if (user.locked_at) return 'account_locked';
   if (!ipAllowed(ctx.ip, user.ip_allowlist)) return 'ip_not_allowed';
   const gate = gateAttempt(
