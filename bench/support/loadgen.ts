@@ -83,7 +83,7 @@ export interface SignInResult {
   failureSamples: string[];
   perSecond: number;
   latencyMs: Latency;
-  /** Times a worker found no user whose TOTP step was still unused (would distort the rate). */
+  /** Workers that found no user whose TOTP step was still unused (the phase then ended early). */
   poolExhausted: number;
   distinctUsers: number;
   loadgenCpuPercent: number;
@@ -221,12 +221,10 @@ function post(
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Full sign-ins (password, then a fresh TOTP code) by `concurrency` workers for a fixed wall time.
  * A TOTP step is accepted once per user, so a user is taken only if its last accepted step is
- * behind the current one.
+ * behind the current one; when none is left, the phase stops at once.
  */
 async function runSignIn(job: SignInJob): Promise<SignInResult> {
   const base = new URL(job.url);
@@ -257,12 +255,14 @@ async function runSignIn(job: SignInJob): Promise<SignInResult> {
     const cpuStart = process.cpuUsage();
     const end = Date.now() + seconds * 1000;
     const worker = async () => {
-      while (Date.now() < end) {
+      while (Date.now() < end && exhausted === 0) {
         const u = take();
         if (!u) {
+          // No user left for this TOTP step: the phase ends here (the sign-ins so far over the
+          // time so far still give the rate, which a calibration run needs; a measured run that
+          // ends this way is reported as invalid).
           exhausted++;
-          await sleep(30_000 - (Date.now() % 30_000) + 5);
-          continue;
+          break;
         }
         const headers = {
           'X-Custos-Client': 'app',
