@@ -176,7 +176,7 @@ async function runGet(job: GetJob): Promise<GetResult> {
 
 interface Reply {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several shapes, checked where used.
+  // JSON bodies of several shapes, checked where used.
   body: any;
 }
 

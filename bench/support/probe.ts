@@ -151,14 +151,13 @@ export async function probeQueries(n: number, send: () => Promise<void>): Promis
     else note();
     return result;
   };
-  let elapsed = 0;
+  const t0 = performance.now();
   try {
-    const t0 = performance.now();
     for (let i = 0; i < n; i++) await send();
-    elapsed = performance.now() - t0;
   } finally {
     proto.query = original;
   }
+  const elapsed = performance.now() - t0;
   const statements = [...seen.entries()]
     .map(([sql, e]) => ({
       sql: sql.replace(/\s+/g, ' ').slice(0, 1000),

@@ -124,7 +124,7 @@ export interface BenchUser {
 
 interface Reply {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several shapes, checked where used.
+  // JSON bodies of several shapes, checked where used.
   body: any;
 }
 

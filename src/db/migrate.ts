@@ -15,7 +15,7 @@ export interface MigrationReport {
   applied: string[];
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the migrator takes any database
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator takes any database
 export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<MigrationReport> {
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
