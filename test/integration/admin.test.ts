@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOperator } from '../../src/services/admin/operators.js';
 import { verifyAuditLog } from '../../src/services/audit/audit-log.js';
-import { createHarness, type Harness } from '../fixtures/harness.js';
+import { useHarness } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe('operator accounts (custos admin create)', () => {
   it('creates an operator with a generated one-time password, stored only as argon2id, and audits it', async () => {

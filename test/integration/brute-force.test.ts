@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createHarness,
+  useHarness,
   enrolTotp,
-  type Harness,
   signUp,
   TEST_PASSWORD,
   totpNow,
   uniqueEmail,
 } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 const WRONG = 'definitely not the password 9';
 

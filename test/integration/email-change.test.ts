@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, signUp, TEST_PASSWORD, uniqueEmail } from '../fixtures/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useHarness, signUp, TEST_PASSWORD, uniqueEmail } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe('email change', () => {
   it('needs step-up, completes from the link sent to the new address, tells both, and freezes withdrawals', async () => {

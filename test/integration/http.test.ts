@@ -2,25 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/observability/logger.js';
-import {
-  createHarness,
-  type Harness,
-  openTestDatabase,
-  signUp,
-  TEST_PASSWORD,
-  uniqueEmail,
-} from '../fixtures/harness.js';
+import { useHarness, openTestDatabase, signUp, TEST_PASSWORD, uniqueEmail } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe('the error envelope', () => {
   it('a malformed JSON body is a 400 with a stable code, never a 500', async () => {

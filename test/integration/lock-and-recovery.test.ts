@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createHarness,
+  useHarness,
   enrolTotp,
-  type Harness,
   signInWithTotp,
   signUp,
   TEST_PASSWORD,
@@ -10,11 +9,7 @@ import {
   uniqueEmail,
 } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe('"this wasn\'t me"', () => {
   it('every email carries the anti-phishing code and a single-use "this wasn\'t me" link', async () => {

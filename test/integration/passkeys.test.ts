@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createHarness,
+  useHarness,
   type Harness,
   signUp,
   TEST_PASSWORD,
@@ -9,11 +10,7 @@ import {
 } from '../fixtures/harness.js';
 import { SoftAuthenticator } from '../fixtures/soft-authenticator.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 const WRONG = 'definitely not the password 9';
 

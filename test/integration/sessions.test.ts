@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createHarness,
+  useHarness,
   enrolTotp,
-  type Harness,
   signUp,
   TEST_PASSWORD,
   type TestClient,
@@ -10,11 +9,7 @@ import {
   uniqueEmail,
 } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 /** The attacker's copy of a victim's session cookie (and CSRF token, as an XSS would have). */
 function steal(victim: TestClient): TestClient {

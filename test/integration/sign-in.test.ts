@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createHarness,
+  useHarness,
   enrolTotp,
   type Harness,
   signInWithTotp,
@@ -10,11 +10,7 @@ import {
   uniqueEmail,
 } from '../fixtures/harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe('registration and sign-in', () => {
   it('registers, verifies the email, and signs in on the device that opened the link', async () => {

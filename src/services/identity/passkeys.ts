@@ -399,8 +399,7 @@ function findCredential(db: Executor, credentialId: unknown, userId?: string) {
 }
 
 type AssertionOutcome =
-  | { ok: true; newCounter: number; userVerified: boolean; backedUp: boolean }
-  | { ok: false; reason: string };
+  { ok: true; newCounter: number; userVerified: boolean; backedUp: boolean } | { ok: false; reason: string };
 
 /**
  * Judges one assertion against a credential and the challenge it consumed. Outcomes are data: the
