@@ -36,14 +36,19 @@ function deviceTokenFor(deps: Pick<Deps, 'random'>, ctx: RequestContext): string
 /** Failed attempts on unknown accounts are recorded too: same work, same time, and visible to staff. */
 async function recordUnknownAccountFailure(deps: Deps, ctx: RequestContext, factor: string) {
   deps.metrics.signIns.inc({ outcome: `failure_${factor}` });
-  await deps.db.transaction().execute((trx) =>
-    appendAudit(trx, deps, {
+  await deps.db.transaction().execute(async (trx) => {
+    // The same statements `countFailure` runs for a real account (row lock, counter update), on
+    // an id that matches nothing: a known email must not be told apart by the round trips.
+    const nobody = deps.random.uuid();
+    await lockUserById(trx, nobody);
+    await updateUser(trx, nobody, { failed_attempts: 0 });
+    await appendAudit(trx, deps, {
       type: 'sign_in.failed',
       actor: 'anonymous',
       ip: ctx.ip,
       data: { factor, knownAccount: false },
-    }),
-  );
+    });
+  });
 }
 
 /**
