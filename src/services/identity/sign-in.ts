@@ -34,19 +34,26 @@ function deviceTokenFor(deps: Pick<Deps, 'random'>, ctx: RequestContext): string
 }
 
 /** Failed attempts on unknown accounts are recorded too: same work, same time, and visible to staff. */
-async function recordUnknownAccountFailure(deps: Deps, ctx: RequestContext, factor: string) {
-  deps.metrics.signIns.inc({ outcome: `failure_${factor}` });
+/**
+ * Records an attempt that was not judged (an unknown email, or an account that refuses it), with
+ * the same statements `countFailure` runs for a counted failure (row lock, counter update) on an
+ * id that matches nothing: neither the answer nor its round trips tell these cases apart.
+ */
+async function recordUnjudgedAttempt(
+  deps: Deps,
+  ctx: RequestContext,
+  event: { type: 'sign_in.failed' | 'sign_in.refused'; userId: string | null; data: Record<string, unknown> },
+) {
   await deps.db.transaction().execute(async (trx) => {
-    // The same statements `countFailure` runs for a real account (row lock, counter update), on
-    // an id that matches nothing: a known email must not be told apart by the round trips.
     const nobody = deps.random.uuid();
     await lockUserById(trx, nobody);
     await updateUser(trx, nobody, { failed_attempts: 0 });
     await appendAudit(trx, deps, {
-      type: 'sign_in.failed',
+      type: event.type,
       actor: 'anonymous',
+      userId: event.userId,
       ip: ctx.ip,
-      data: { factor, knownAccount: false },
+      data: event.data,
     });
   });
 }
@@ -108,7 +115,12 @@ export async function startSignIn(
   const user = await findSignInSubject(deps, input.email, deviceToken);
   if (!user) {
     await deps.passwords.verifyDummy(password);
-    await recordUnknownAccountFailure(deps, ctx, 'password');
+    deps.metrics.signIns.inc({ outcome: 'failure_password' });
+    await recordUnjudgedAttempt(deps, ctx, {
+      type: 'sign_in.failed',
+      userId: null,
+      data: { factor: 'password', knownAccount: false },
+    });
     throw invalid();
   }
   const device = knownDeviceOf(user);
@@ -119,15 +131,11 @@ export async function startSignIn(
     // Not counted as a failure (the attempt was never judged), but it costs the same time.
     await deps.passwords.verifyDummy(password);
     deps.metrics.signIns.inc({ outcome: 'refused' });
-    await deps.db.transaction().execute((trx) =>
-      appendAudit(trx, deps, {
-        type: 'sign_in.refused',
-        actor: 'anonymous',
-        userId: user.id,
-        ip: ctx.ip,
-        data: { reason: refusalReason(deps, user, device !== null, ctx) },
-      }),
-    );
+    await recordUnjudgedAttempt(deps, ctx, {
+      type: 'sign_in.refused',
+      userId: user.id,
+      data: { reason: refusalReason(deps, user, device !== null, ctx) },
+    });
     throw invalid();
   }
   if (!(await deps.passwords.verify(user.password_hash, password))) {
