@@ -58,6 +58,10 @@ async function recordUnjudgedAttempt(
   });
 }
 
+/** Join condition (users `u`, devices `d`): `d` is an approved, present device holding this token. */
+const isApprovedDeviceOfUser = (deviceToken: string) =>
+  sql<boolean>`d.user_id = u.id and d.token_hash = ${hashToken(deviceToken)} and d.approved_at is not null and d.removed_at is null`;
+
 /**
  * The account behind an email with what a sign-in needs to know, in one statement: its factor
  * counts and whether the presenting device is one of its approved devices.
@@ -65,13 +69,7 @@ async function recordUnjudgedAttempt(
 function findSignInSubject(deps: Pick<Deps, 'db'>, email: string, deviceToken: string) {
   return deps.db
     .selectFrom('users as u')
-    .leftJoin('devices as d', (j) =>
-      j
-        .onRef('d.user_id', '=', 'u.id')
-        .on('d.token_hash', '=', hashToken(deviceToken))
-        .on('d.approved_at', 'is not', null)
-        .on('d.removed_at', 'is', null),
-    )
+    .leftJoin('devices as d', (j) => j.on(isApprovedDeviceOfUser(deviceToken)))
     .selectAll('u')
     .select((eb) => [
       'd.id as device_id',
@@ -223,13 +221,7 @@ async function findFactorChallenge(deps: Pick<Deps, 'db' | 'clock'>, token: stri
   const row = await deps.db
     .selectFrom('sign_in_challenges as c')
     .innerJoin('users as u', 'u.id', 'c.user_id')
-    .leftJoin('devices as d', (j) =>
-      j
-        .onRef('d.user_id', '=', 'u.id')
-        .on('d.token_hash', '=', hashToken(deviceToken))
-        .on('d.approved_at', 'is not', null)
-        .on('d.removed_at', 'is', null),
-    )
+    .leftJoin('devices as d', (j) => j.on(isApprovedDeviceOfUser(deviceToken)))
     .selectAll('u')
     .select([
       'c.id as challenge_id',
