@@ -210,6 +210,18 @@ describe('settings lock', () => {
     expect(emails.some((e) => e.text.includes(`The unlock takes effect at ${effectiveAt}`))).toBe(true);
   });
 
+  it('asking to lift the lock is turning a protection off: it needs a fresh step-up', async () => {
+    const c = h.client();
+    await signUp(h, c, uniqueEmail());
+    await c.post('/v1/me/settings-lock', { unlockDelayDays: 7 });
+    h.clock.advanceMinutes(6);
+    await c.refresh();
+    const r = await c.post('/v1/me/settings-lock/unlock');
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('STEP_UP_REQUIRED');
+    expect((await c.get('/v1/me')).body.settingsLock.state).toBe('locked');
+  });
+
   it('a cancelled unlock keeps the settings locked', async () => {
     const c = h.client();
     const email = uniqueEmail();

@@ -9,8 +9,8 @@ import type { Principal, RequestContext } from './context.js';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
 import { countFailure } from './failure-counter.js';
 import { assertStrongPassword } from './register.js';
-import { applySecurityChange, assertFreshStepUp } from './security-change.js';
-import { revokeSessions } from './sessions.js';
+import { applySecurityChange } from './security-change.js';
+import { assertFreshStepUp, revokeSessions } from './sessions.js';
 
 const RESET_TTL_MINUTES = 60;
 

@@ -7,13 +7,8 @@ import { appendAudit } from '../audit/append-audit.js';
 import { notifyUser } from '../notifications/notify.js';
 import type { Principal, RequestContext } from './context.js';
 import { actorOf } from './context.js';
-import { revokeSessions, stepUpIsFresh } from './sessions.js';
+import { assertFreshStepUp, revokeSessions } from './sessions.js';
 import { settingsLockState } from './settings-lock.js';
-
-export function assertFreshStepUp(deps: Pick<Deps, 'clock' | 'config'>, principal: Principal): void {
-  if (!stepUpIsFresh(principal, deps.clock.now(), deps.config.STEP_UP_MINUTES))
-    throw new CustosError('STEP_UP_REQUIRED');
-}
 
 export interface SecurityChange<T> {
   /** Audit event type, e.g. `totp.enabled`. */

@@ -1,5 +1,6 @@
 import type { Executor, Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
+import { CustosError } from '../../domain/errors.js';
 import { hashToken, isWellFormedToken, newToken } from '../common/tokens.js';
 import type { Principal, RequestContext } from './context.js';
 
@@ -173,6 +174,13 @@ export function listActiveSessions(db: Executor, userId: string, now: Date) {
     .where('s.absolute_expires_at', '>', now)
     .orderBy('s.last_seen_at', 'desc')
     .execute();
+}
+
+/** Sensitive actions need a second factor given in the last STEP_UP_MINUTES (SPEC S1). */
+export function assertFreshStepUp(deps: Pick<Deps, 'clock' | 'config'>, principal: Principal): void {
+  if (!stepUpIsFresh(principal, deps.clock.now(), deps.config.STEP_UP_MINUTES)) {
+    throw new CustosError('STEP_UP_REQUIRED');
+  }
 }
 
 export const stepUpIsFresh = (principal: Principal, now: Date, minutes: number): boolean =>

@@ -7,6 +7,7 @@ import { appendAudit } from '../audit/append-audit.js';
 import { notifyUser } from '../notifications/notify.js';
 import type { Principal, RequestContext } from './context.js';
 import { actorOf } from './context.js';
+import { assertFreshStepUp } from './sessions.js';
 
 /**
  * The settings lock (SPEC S1): while on, no security setting can change. Lifting it is a request
@@ -99,7 +100,9 @@ export function lockSettings(deps: Deps, principal: Principal, unlockDelayDays: 
   });
 }
 
+/** Lifting the lock is turning a protection off: it needs a fresh step-up. */
 export function requestSettingsUnlock(deps: Deps, principal: Principal, ctx: RequestContext) {
+  assertFreshStepUp(deps, principal);
   return change(deps, principal, ctx, async (trx, user, now) => {
     const current = settingsLockState(user, now);
     if (current.state === 'off') throw new CustosError('SETTINGS_LOCK_NOT_ACTIVE');
