@@ -545,17 +545,18 @@ export async function pollDeviceApproval(
 export async function describeDeviceApproval(deps: Deps, token: string) {
   if (!isWellFormedToken(token)) throw new CustosError('EMAIL_TOKEN_INVALID');
   const now = deps.clock.now();
-  const row = await deps.db
+  const match = await deps.db
     .selectFrom('email_tokens as t')
-    .innerJoin('sign_in_challenges as c', (j) => j.onRef('c.user_id', '=', 't.user_id'))
+    .innerJoin('sign_in_challenges as c', (j) =>
+      j.onRef('c.user_id', '=', 't.user_id').on(sql<boolean>`c.id::text = t.data->>'challengeId'`),
+    )
     .leftJoin('devices as d', 'd.id', 'c.device_id')
-    .select(['c.id', 'c.ip', 'c.created_at', 'c.expires_at', 'd.name as device_name', 't.data'])
+    .select(['c.ip', 'c.created_at', 'c.expires_at', 'd.name as device_name'])
     .where('t.token_hash', '=', hashToken(token))
     .where('t.purpose', '=', 'device_approval')
     .where('t.consumed_at', 'is', null)
     .where('t.expires_at', '>', now)
-    .execute();
-  const match = row.find((r) => r.id === (r.data as { challengeId?: string }).challengeId);
+    .executeTakeFirst();
   if (!match) throw new CustosError('EMAIL_TOKEN_INVALID');
   return {
     deviceName: match.device_name ?? 'Unknown device',
