@@ -1,4 +1,9 @@
-import { findUserByEmail, lockUserById, updateUser } from '../../db/repositories/user.repository.js';
+import {
+  findUserByEmail,
+  findUserById,
+  lockUserById,
+  updateUser,
+} from '../../db/repositories/user.repository.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { normalizePassword } from '../../domain/identity/password-policy.js';
@@ -23,7 +28,8 @@ export async function changePassword(
 ) {
   assertFreshStepUp(deps, principal);
   assertStrongPassword(deps, input.newPassword, [principal.email]);
-  const user = await lockless(deps, principal.userId);
+  const user = await findUserById(deps.db, principal.userId);
+  if (!user) throw new CustosError('UNAUTHENTICATED');
   if (!(await deps.passwords.verify(user.password_hash, normalizePassword(input.currentPassword)))) {
     await countFailure(deps, user.id, 'password', ctx);
     throw new CustosError('INVALID_CREDENTIALS');
@@ -40,12 +46,6 @@ export async function changePassword(
       return { result: { changed: true as const } };
     },
   });
-}
-
-async function lockless(deps: Deps, userId: string) {
-  const user = await deps.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-  if (!user) throw new CustosError('UNAUTHENTICATED');
-  return user;
 }
 
 /**
