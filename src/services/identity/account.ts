@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { updateUser } from '../../db/repositories/user.repository.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
@@ -5,6 +6,7 @@ import { ipAllowed, normalizeAllowlist } from '../../domain/identity/ip-allowlis
 import { securityCheckup } from '../../domain/identity/security-checkup.js';
 import type { Principal, RequestContext } from './context.js';
 import { recoveryView } from './recovery.js';
+import { factorCountColumns } from './second-factor.js';
 import { applySecurityChange } from './security-change.js';
 import { settingsLockState } from './settings-lock.js';
 
@@ -27,18 +29,8 @@ function accountRow(deps: Pick<Deps, 'db'>, userId: string) {
         .on('r.completed_at', 'is', null),
     )
     .selectAll('u')
-    .select((eb) => [
-      eb
-        .selectFrom('passkeys as p')
-        .select(eb.fn.countAll<string>().as('n'))
-        .whereRef('p.user_id', '=', 'u.id')
-        .as('passkey_count'),
-      eb
-        .selectFrom('backup_codes as b')
-        .select(eb.fn.countAll<string>().as('n'))
-        .whereRef('b.user_id', '=', 'u.id')
-        .where('b.used_at', 'is', null)
-        .as('backup_codes_remaining'),
+    .select([
+      ...factorCountColumns(sql.ref('u.id')),
       'r.id as recovery_id',
       'r.created_at as recovery_requested_at',
       'r.confirmed_at as recovery_confirmed_at',

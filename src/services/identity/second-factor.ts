@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { type Expression, sql } from 'kysely';
 import type { Executor, Trx } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
@@ -76,21 +77,21 @@ export function factorsOf(
   return methods;
 }
 
+/**
+ * The account's passkey count and unused backup-code count as two scalar subqueries, for any
+ * query that already reads the user (`userId` is a column reference or a value).
+ */
+export function factorCountColumns(userId: Expression<string>) {
+  return [
+    sql<string>`(select count(*) from passkeys where passkeys.user_id = ${userId})`.as('passkey_count'),
+    sql<string>`(select count(*) from backup_codes
+                  where backup_codes.user_id = ${userId} and backup_codes.used_at is null)`.as(
+      'backup_codes_remaining',
+    ),
+  ] as const;
+}
+
 export async function enrolledFactors(db: Executor, user: UserRow): Promise<string[]> {
-  const row = await db
-    .selectNoFrom((eb) => [
-      eb
-        .selectFrom('passkeys')
-        .select(eb.fn.countAll<string>().as('n'))
-        .where('user_id', '=', user.id)
-        .as('passkeys'),
-      eb
-        .selectFrom('backup_codes')
-        .select(eb.fn.countAll<string>().as('n'))
-        .where('user_id', '=', user.id)
-        .where('used_at', 'is', null)
-        .as('backup_codes'),
-    ])
-    .executeTakeFirstOrThrow();
-  return factorsOf(user, Number(row.passkeys ?? 0), Number(row.backup_codes ?? 0));
+  const row = await db.selectNoFrom(factorCountColumns(sql.val(user.id))).executeTakeFirstOrThrow();
+  return factorsOf(user, Number(row.passkey_count), Number(row.backup_codes_remaining));
 }

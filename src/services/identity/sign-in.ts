@@ -14,7 +14,7 @@ import type { RequestContext } from './context.js';
 import { approveDevice, findApprovedDevice, upsertPendingDevice } from './devices.js';
 import { consumeEmailToken, issueEmailToken } from './email-tokens.js';
 import { attemptAllowed, countFailure, failureStateOf, lockoutPolicy } from './failure-counter.js';
-import { type CodeFactor, consumeCodeFactor, factorsOf } from './second-factor.js';
+import { type CodeFactor, consumeCodeFactor, factorCountColumns, factorsOf } from './second-factor.js';
 import { createSession, type NewSession } from './sessions.js';
 
 /**
@@ -71,21 +71,11 @@ function findSignInSubject(deps: Pick<Deps, 'db'>, email: string, deviceToken: s
     .selectFrom('users as u')
     .leftJoin('devices as d', (j) => j.on(isApprovedDeviceOfUser(deviceToken)))
     .selectAll('u')
-    .select((eb) => [
+    .select([
       'd.id as device_id',
       'd.name as device_name',
       'd.last_ip as device_last_ip',
-      eb
-        .selectFrom('passkeys as p')
-        .select(eb.fn.countAll<string>().as('n'))
-        .whereRef('p.user_id', '=', 'u.id')
-        .as('passkeys'),
-      eb
-        .selectFrom('backup_codes as b')
-        .select(eb.fn.countAll<string>().as('n'))
-        .whereRef('b.user_id', '=', 'u.id')
-        .where('b.used_at', 'is', null)
-        .as('backup_codes'),
+      ...factorCountColumns(sql.ref('u.id')),
     ])
     .where(sql<string>`lower(u.email)`, '=', email.toLowerCase())
     .executeTakeFirst();
@@ -144,7 +134,7 @@ export async function startSignIn(
     // Only someone who knows the password learns this.
     throw new CustosError('EMAIL_NOT_VERIFIED');
   }
-  const methods = factorsOf(user, Number(user.passkeys), Number(user.backup_codes));
+  const methods = factorsOf(user, Number(user.passkey_count), Number(user.backup_codes_remaining));
   if (methods.length === 0) {
     return deps.db.transaction().execute(async (trx) => {
       const locked = await lockedAndAllowed(trx, deps, user.id, source);
