@@ -51,6 +51,9 @@ const EnvSchema = z.object({
   SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
   SESSION_ABSOLUTE_HOURS: int(1, 24 * 30).default(12),
   STEP_UP_MINUTES: int(1, 60).default(5),
+  // Live sessions are served from memory for at most this long, and only while this node hears
+  // the database's invalidations (see docs/architecture.md); 0 reads the database every time.
+  SESSION_CACHE_MS: int(0, 10_000).default(2_000),
   EMAIL_TOKEN_HOURS: int(1, 72).default(24),
   DEVICE_APPROVAL_MINUTES: int(5, 24 * 60).default(30),
   SIGN_IN_CHALLENGE_MINUTES: int(1, 60).default(10),

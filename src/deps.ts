@@ -10,6 +10,12 @@ import { type DatabaseHandle, type Db, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { SessionCache } from './services/identity/session-cache.js';
+import {
+  listenForSessionChanges,
+  SESSION_CACHE_MAX_ENTRIES,
+  type SessionRow,
+} from './services/identity/sessions.js';
 
 export interface Clock {
   now(): Date;
@@ -34,6 +40,9 @@ export interface Deps {
   readonly rateLimiter: RateLimiter;
   readonly metrics: Metrics;
   readonly passwords: PasswordHasher;
+  readonly sessionCache: SessionCache<SessionRow>;
+  /** Closed by closeDeps: background connections the deps opened. */
+  readonly closers: readonly (() => Promise<void>)[];
 }
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -84,6 +93,15 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     ],
     config.REDIS_URL,
   );
+  const sessionCache = new SessionCache<SessionRow>({
+    ttlMs: config.SESSION_CACHE_MS,
+    maxEntries: SESSION_CACHE_MAX_ENTRIES,
+  });
+  const closers: (() => Promise<void>)[] = [];
+  if (config.SESSION_CACHE_MS > 0) {
+    const listener = listenForSessionChanges(database, sessionCache, log);
+    closers.push(() => listener.close());
+  }
   return {
     config,
     db: database.db,
@@ -102,10 +120,13 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
       timeCost: config.ARGON2_TIME_COST,
       parallelism: config.ARGON2_PARALLELISM,
     }),
+    sessionCache,
+    closers,
   };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  for (const close of deps.closers) await close();
   await deps.rateLimiter.close();
   await deps.mailer.close();
   await deps.database.close();

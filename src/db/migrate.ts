@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as m0001 from './migrations/0001-identity-and-audit.js';
 import * as m0002 from './migrations/0002-indexes.js';
+import * as m0003 from './migrations/0003-session-invalidation.js';
 
 /** Migrations are listed in code (not read from disk) so that the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
   '0001-identity-and-audit': m0001,
   '0002-indexes': m0002,
+  '0003-session-invalidation': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from '../deps.js';
 import { CustosError } from '../domain/errors.js';
 import { renderDocsPage } from './docs-page.js';
@@ -10,6 +9,7 @@ import { page } from './html.js';
 import { sameOrigin } from './middleware/auth.js';
 import { authRateLimit } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
@@ -36,32 +36,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   });
 
   app.use('*', requestContext(deps));
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-      strictTransportSecurity: 'max-age=63072000; includeSubDomains',
-      referrerPolicy: 'no-referrer',
-      crossOriginOpenerPolicy: 'same-origin',
-      crossOriginResourcePolicy: 'same-origin',
-      xFrameOptions: 'DENY',
-      permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
-    }),
-  );
-  app.use('/v1/*', async (c, next) => {
-    await next();
-    c.header('Cache-Control', 'no-store');
-  });
+  app.use('*', securityHeaders());
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

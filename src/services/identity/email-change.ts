@@ -71,6 +71,7 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
     if (await findUserByEmail(trx, newEmail)) throw new CustosError('EMAIL_TOKEN_INVALID');
     const now = deps.clock.now();
     const freezeUntil = new Date(now.getTime() + deps.config.SECURITY_CHANGE_FREEZE_HOURS * 3_600_000);
+    deps.sessionCache.hold(user.id);
     await updateUser(trx, user.id, {
       email: newEmail,
       email_verified_at: now,

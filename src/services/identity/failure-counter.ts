@@ -55,6 +55,8 @@ export async function countFailure(
     if (!user) return;
     const now = deps.clock.now();
     const { state, event } = recordFailure(failureStateOf(user), lockoutPolicy(deps.config), now);
+    // A hard lock ends every session: no node may serve one from its cache from here on.
+    if (state.hardLockedAt && !user.hard_locked_at) deps.sessionCache.hold(userId);
     await updateUser(trx, userId, {
       failed_attempts: state.failedAttempts,
       last_failed_at: state.lastFailedAt,

@@ -1,8 +1,10 @@
-import type { Executor, Trx } from '../../db/database.js';
+import type { DatabaseHandle, Executor, Listener, Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
+import type { Logger } from '../../observability/logger.js';
 import { CustosError } from '../../domain/errors.js';
 import { hashToken, isWellFormedToken, newToken } from '../common/tokens.js';
 import type { Principal, RequestContext } from './context.js';
+import type { SessionCache } from './session-cache.js';
 
 /** Last-seen is written at most this often, so a session check is one read on most requests. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -62,7 +64,7 @@ const SESSION_LOOKUP = `
     from sessions s join users u on u.id = s.user_id
    where s.token_hash = $1`;
 
-interface SessionLookupRow {
+export interface SessionRow {
   id: string;
   user_id: string;
   device_id: string | null;
@@ -78,23 +80,33 @@ interface SessionLookupRow {
   hard_locked_at: Date | null;
 }
 
+export const SESSION_CACHE_MAX_ENTRIES = 100_000;
+const SESSION_CHANNEL = 'custos_sessions';
+
 /**
  * The session behind a token, or null when it is unknown, revoked, idle or past its absolute
- * lifetime, or when the account is locked. One indexed read (no cache: a revoked session is
- * dead on the next request, on every node); the idle clock is pushed forward at most once a
- * minute.
+ * lifetime, or when the account is locked. One indexed read, or none when the session cache
+ * holds the live session (see session-cache.ts: entries are dropped on every node when a session
+ * is revoked or its account locked); the idle clock is pushed forward at most once a minute.
  */
 export async function authenticateSession(
-  deps: Pick<Deps, 'db' | 'database' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'db' | 'database' | 'clock' | 'config' | 'sessionCache'>,
   token: string,
 ): Promise<Principal | null> {
   if (!isWellFormedToken(token)) return null;
   const now = deps.clock.now();
-  const [row] = await deps.database.prepared<SessionLookupRow>('custos_session_lookup', SESSION_LOOKUP, [
-    hashToken(token),
-  ]);
-  if (!row || row.revoked_at || row.locked_at || row.hard_locked_at) return null;
-  if (now >= row.idle_expires_at || now >= row.absolute_expires_at) return null;
+  const hash = hashToken(token);
+  const cache = deps.sessionCache;
+  const key = cache.active ? hash.toString('base64') : '';
+  let row = key ? cache.get(key) : undefined;
+  if (!row) {
+    const generation = cache.begin();
+    [row] = await deps.database.prepared<SessionRow>('custos_session_lookup', SESSION_LOOKUP, [hash]);
+    if (!row || !isLive(row, now)) return null;
+    if (key) cache.put(key, row.user_id, row, generation);
+  } else if (!isLive(row, now)) {
+    return null;
+  }
   if (now.getTime() - row.last_seen_at.getTime() >= TOUCH_INTERVAL_MS) {
     const idle = minDate(
       new Date(now.getTime() + deps.config.SESSION_IDLE_MINUTES * 60_000),
@@ -106,6 +118,8 @@ export async function authenticateSession(
       .where('id', '=', row.id)
       .where('revoked_at', 'is', null)
       .execute();
+    row = { ...row, last_seen_at: now, idle_expires_at: idle };
+    if (key) cache.update(key, row);
   }
   return {
     sessionId: row.id,
@@ -119,27 +133,61 @@ export async function authenticateSession(
   };
 }
 
+const isLive = (row: SessionRow, now: Date): boolean =>
+  !row.revoked_at &&
+  !row.locked_at &&
+  !row.hard_locked_at &&
+  now < row.idle_expires_at &&
+  now < row.absolute_expires_at;
+
+/**
+ * Keeps the session cache in step with the database: the triggers of migration 0003 notify
+ * `<schema>:<user id>` on every change that can end or alter a session. The cache is used only
+ * while this connection listens.
+ */
+export function listenForSessionChanges(
+  database: DatabaseHandle,
+  cache: SessionCache<SessionRow>,
+  log: Logger,
+): Listener {
+  const prefix = `${database.schema ?? 'public'}:`;
+  return database.listen(
+    SESSION_CHANNEL,
+    (payload) => {
+      if (payload.startsWith(prefix)) cache.invalidateUser(payload.slice(prefix.length));
+    },
+    (listening) => {
+      cache.setListening(listening);
+      if (listening) log.debug('session cache on: listening for session changes');
+      else log.warn('session cache off: not listening for session changes');
+    },
+  );
+}
+
 /** Replaces the session's token (at step-up): the old token stops working at once. */
 export async function rotateSessionToken(
   trx: Trx,
-  deps: Pick<Deps, 'clock' | 'random'>,
+  deps: Pick<Deps, 'clock' | 'random' | 'sessionCache'>,
   sessionId: string,
   opts: { stepUp: boolean },
 ): Promise<string> {
   const token = newToken(deps.random);
-  await trx
+  const row = await trx
     .updateTable('sessions')
     .set({ token_hash: hashToken(token), ...(opts.stepUp ? { step_up_at: deps.clock.now() } : {}) })
     .where('id', '=', sessionId)
-    .execute();
+    .returning('user_id')
+    .executeTakeFirst();
+  if (row) deps.sessionCache.hold(row.user_id);
   return token;
 }
 
 export async function revokeSessions(
   trx: Trx,
-  deps: Pick<Deps, 'clock'>,
+  deps: Pick<Deps, 'clock' | 'sessionCache'>,
   args: { userId: string; reason: string; only?: string; except?: string; deviceId?: string },
 ): Promise<number> {
+  deps.sessionCache.hold(args.userId);
   let q = trx
     .updateTable('sessions')
     .set({ revoked_at: deps.clock.now(), revoke_reason: args.reason })
