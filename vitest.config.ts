@@ -36,6 +36,19 @@ export default defineConfig({
           maxWorkers: 1,
         },
       },
+      {
+        // The security center in Chromium against a real server: one file at a time.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          maxWorkers: 1,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: unit and property tests, then the integration suite on the embedded database
-// (PGlite), then the integration suite again on PostgreSQL when one is reachable.
+// (PGlite), then the integration suite again on PostgreSQL when one is reachable, then the
+// browser tests of the security center in Chromium against a real server on PGlite.
 //
 // PostgreSQL: TEST_DATABASE_URL, or the local default postgres://postgres@127.0.0.1:5432/test.
-// Outside CI a missing PostgreSQL is skipped and said so; in CI (CI=true) it is a failure.
+// Chromium: CHROMIUM_PATH, or Debian's /usr/bin/chromium.
+// Outside CI a missing PostgreSQL or Chromium is skipped and said so; in CI (CI=true) it is a
+// failure: nothing may be skipped there.
 // The last line is the plain summary "tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -77,6 +80,26 @@ if (reachable === true) {
   skippedRuns.push(
     `the integration suite on PostgreSQL: none reachable at ${pgUrl} (${reachable}). ` +
       'Start PostgreSQL, or set TEST_DATABASE_URL=postgres://user@host:port/db, and run npm test again.',
+  );
+}
+
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+if (fs.existsSync(chromium)) {
+  // The browser tests drive the built app: build it when web/ changed since the last build.
+  const build = spawnSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('\nThe security center did not build: the browser tests cannot run.');
+    exitCode = 1;
+  } else {
+    vitest('browser tests (Chromium) on PGlite', ['--project', 'e2e'], { CHROMIUM_PATH: chromium });
+  }
+} else if (ci) {
+  console.error(`\nChromium is required in CI but missing at ${chromium}: the browser tests cannot run.`);
+  exitCode = 1;
+} else {
+  skippedRuns.push(
+    `the browser tests of the security center: no Chromium at ${chromium}. ` +
+      'Install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH, and run npm test again.',
   );
 }
 

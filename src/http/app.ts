@@ -5,7 +5,6 @@ import { CustosError } from '../domain/errors.js';
 import { renderDocsPage } from './docs-page.js';
 import type { AppEnv } from './env.js';
 import { errorBody, handleError } from './errors.js';
-import { page } from './html.js';
 import { sameOrigin } from './middleware/auth.js';
 import { authRateLimit } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
@@ -14,10 +13,13 @@ import { authRoutes } from './routes/auth.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { mountWebApp } from './web-app.js';
 
 export interface AppOptions {
   /** Set while the server drains at shutdown: readiness answers 503. */
   isDraining?: () => boolean;
+  /** The built security center; dist/web by default. */
+  webDir?: string;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -70,15 +72,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
       ),
     ),
   );
-  app.get('/', (c) =>
-    c.html(
-      page(
-        'Custos is running',
-        `<p>Custos is running. The API reference is at <a href="/docs">/docs</a>.</p>
-         ${deps.config.devMailbox ? '<p>Emails go to the <a href="/dev/mailbox">development mailbox</a>.</p>' : ''}`,
-      ),
-    ),
-  );
+  mountWebApp(app, deps.config, options.webDir);
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'Not found.', c.get('requestId') ?? 'unknown'), 404));
   app.onError(handleError);

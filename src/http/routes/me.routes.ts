@@ -58,6 +58,7 @@ const Account = z
       stepUpFreshUntil: Iso.nullable(),
       csrfToken: z.string().nullable(),
     }),
+    serverTime: Iso.openapi({ description: "The server's clock: countdowns to delayed changes use it" }),
   })
   .openapi('Account');
 
@@ -114,6 +115,7 @@ export function meRoutes() {
             csrfToken:
               c.get('authVia') === 'cookie' ? csrfTokenFor(c.get('deps'), c.get('sessionToken')) : null,
           },
+          serverTime: iso(c.get('deps').clock.now()),
         },
         200,
       );

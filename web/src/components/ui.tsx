@@ -1,0 +1,144 @@
+import { type ReactNode, useEffect, useId, useState } from 'react';
+import { ApiError, serverNow } from '../api';
+
+/** The API's message (never a stack), with its request id for support. */
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  const e =
+    error instanceof ApiError
+      ? error
+      : new ApiError(0, 'CLIENT', 'Something went wrong in this page. Reload it and try again.');
+  return (
+    <div className="note error" role="alert">
+      <p>{e.message}</p>
+      {e.details?.length ? (
+        <ul>
+          {e.details.map((d) => (
+            <li key={d.path + d.message}>{d.path ? `${d.path}: ${d.message}` : d.message}</li>
+          ))}
+        </ul>
+      ) : null}
+      {e.requestId ? <p className="muted small">Reference: {e.requestId}</p> : null}
+    </div>
+  );
+}
+
+export function Notice({ children, kind = 'info' }: { children: ReactNode; kind?: 'info' | 'ok' | 'warn' }) {
+  return (
+    <div className={`note ${kind}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Field(props: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  type?: string;
+  autoComplete?: string;
+  hint?: ReactNode;
+  required?: boolean;
+  inputMode?: 'numeric' | 'text' | 'email';
+  name?: string;
+  autoFocus?: boolean;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        autoComplete={props.autoComplete}
+        required={props.required ?? true}
+        inputMode={props.inputMode}
+        autoFocus={props.autoFocus}
+        aria-describedby={props.hint ? hintId : undefined}
+      />
+      {props.hint ? (
+        <div id={hintId} className="hint">
+          {props.hint}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** An exact date and time in the user's zone and in UTC, e.g. for a delayed change. */
+export function ExactTime({ at }: { at: string }) {
+  const d = new Date(at);
+  const local = d.toLocaleString(undefined, {
+    dateStyle: 'full',
+    timeStyle: 'long',
+  });
+  return (
+    <time dateTime={d.toISOString()} title={`${d.toISOString().replace('T', ' ').slice(0, 19)} UTC`}>
+      {local}
+    </time>
+  );
+}
+
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return 'now';
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3_600);
+  const m = Math.floor((s % 3_600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d} d ${h} h ${m} min`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${sec} s`;
+  return `${sec} s`;
+}
+
+/**
+ * "Takes effect on <exact time> (in 2 d 3 h)": the exact moment from the server, the remaining
+ * time counted on the server's clock so that a wrong browser clock cannot mislead.
+ */
+export function Countdown({ until, label }: { until: string; label: string }) {
+  const [now, setNow] = useState(serverNow());
+  useEffect(() => {
+    const t = setInterval(() => setNow(serverNow()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const remaining = Date.parse(until) - now;
+  return (
+    <p className="countdown" data-testid="countdown">
+      {label}{' '}
+      <strong>
+        <ExactTime at={until} />
+      </strong>{' '}
+      <span className="muted">({remaining > 0 ? `in ${formatRemaining(remaining)}` : 'reached'})</span>
+    </p>
+  );
+}
+
+export function Page({ title, children, intro }: { title: string; intro?: ReactNode; children: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Custos`;
+  }, [title]);
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        {title}
+      </h1>
+      {intro ? <p className="intro">{intro}</p> : null}
+      {children}
+    </section>
+  );
+}
+
+export function Submit({ busy, children }: { busy: boolean; children: ReactNode }) {
+  return (
+    <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+      {busy ? 'Working…' : children}
+    </button>
+  );
+}
+
+export const fmt = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : '—');
