@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   approveDevice,
   enrolTotp,
@@ -10,23 +10,14 @@ import {
   signInWithTotp,
   signUp,
 } from './support/flows.js';
-import { type E2E, newEmail, PASSWORD, startE2E } from './support/server.js';
+import { newEmail, PASSWORD, useE2E } from './support/server.js';
 
-let e2e: E2E;
-const contexts: BrowserContext[] = [];
-beforeAll(async () => {
-  e2e = await startE2E();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await e2e?.close();
-});
+const e2e = useE2E();
 
 /** A new browser with a verified, signed-in account, and optionally TOTP. */
 async function account(tag: string, opts: { totp?: boolean } = {}) {
   const email = newEmail(tag);
   const context = await e2e.newContext();
-  contexts.push(context);
   const page = await context.newPage();
   await signUp(e2e, page, email);
   await signInWithPasswordOnly(page, email);
@@ -96,7 +87,6 @@ describe('sessions and devices in the browser', () => {
   it('ends the session of another browser from the session list', async () => {
     const { email, context, page, secret } = await account('sessions', { totp: true });
     const other = await e2e.newContext();
-    contexts.push(other);
     const thief = await other.newPage();
     await signInWithTotp(e2e, thief, email, secret!);
     await thief.waitForURL('**/sign-in/approve');
@@ -117,6 +107,57 @@ describe('sessions and devices in the browser', () => {
     await thief.reload();
     await thief.waitForURL('**/sign-in?next=*');
     expect(new URL(thief.url()).pathname).toBe('/sign-in');
+
+    // Rename and trust this device.
+    const mine = page.getByTestId('device-row').filter({ has: page.getByText('this device') });
+    page.once('dialog', (d) => void d.accept('Home laptop'));
+    await mine.getByRole('button', { name: /Rename/ }).click();
+    await mine.getByRole('button', { name: 'Rename Home laptop' }).waitFor();
+    await mine.getByRole('checkbox').click(); // it turns on once the server has it
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="device-row"]')].some(
+        (r) =>
+          r.textContent?.includes('Home laptop') && (r.querySelector('input') as HTMLInputElement).checked,
+      ),
+    );
+    const devices = await (await page.request.get('/v1/me/devices')).json();
+    expect(devices.items.find((d: { current: boolean }) => d.current)).toMatchObject({
+      name: 'Home laptop',
+      trusted: true,
+    });
+  });
+});
+
+describe('passkeys in the browser', () => {
+  it('adds two named passkeys, renames one and removes the other', async () => {
+    const { page } = await account('passkeys', { totp: true });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    await page.goto('/security/passkeys');
+    // One security key each: a key that already holds a passkey of the account is excluded.
+    for (const name of ['Blue key', 'Spare key']) {
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'usb',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      await page.getByLabel('Name of the new passkey').fill(name);
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await page.getByRole('cell', { name, exact: true }).waitFor();
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    }
+    expect(await page.getByText('2 of 10').count()).toBe(1);
+    page.once('dialog', (d) => void d.accept('Office key'));
+    await page.getByRole('button', { name: 'Rename Blue key' }).click();
+    await page.getByRole('cell', { name: 'Office key', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Remove Spare key' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="passkey-row"]').length === 1);
+    expect(await page.getByRole('cell', { name: 'Office key', exact: true }).count()).toBe(1);
   });
 });
 
@@ -156,7 +197,6 @@ describe('recovery in the browser', () => {
   it('counts down to the exact time, can be cancelled from the email, and completes after the wait', async () => {
     const { email, page } = await account('recovery', { totp: true });
     const visitor = await (await e2e.newContext()).newPage();
-    contexts.push(visitor.context());
 
     const request = async () => {
       await visitor.goto('/recovery');
@@ -255,7 +295,6 @@ describe('the rest of the security center', () => {
   it('password reset pages', async () => {
     const email = newEmail('reset');
     const context = await e2e.newContext({ phone: true });
-    contexts.push(context);
     const page = await context.newPage();
     await signUp(e2e, page, email);
     await page.goto('/reset-password');
@@ -273,7 +312,6 @@ describe('the rest of the security center', () => {
 
   it('every error shows the API message, never a stack', async () => {
     const context = await e2e.newContext();
-    contexts.push(context);
     const page = await context.newPage();
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill(newEmail('nobody'));
@@ -291,7 +329,6 @@ describe('the rest of the security center', () => {
   it('works by keyboard alone: sign in, then open and close the lock dialog', async () => {
     const email = newEmail('keyboard');
     const context = await e2e.newContext();
-    contexts.push(context);
     const page = await context.newPage();
     await signUp(e2e, page, email);
     await page.goto('/sign-in');

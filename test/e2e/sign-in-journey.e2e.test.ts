@@ -1,5 +1,5 @@
 import type { CDPSession, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   approveDevice,
   enrolTotp,
@@ -8,13 +8,9 @@ import {
   signInWithTotp,
   signUp,
 } from './support/flows.js';
-import { type E2E, newEmail, startE2E } from './support/server.js';
+import { newEmail, useE2E } from './support/server.js';
 
-let e2e: E2E;
-beforeAll(async () => {
-  e2e = await startE2E();
-});
-afterAll(() => e2e?.close());
+const e2e = useE2E();
 
 /** Chromium's virtual authenticator (CDP WebAuthn domain): a platform passkey with user verification. */
 async function virtualAuthenticator(page: Page): Promise<CDPSession> {
@@ -100,8 +96,5 @@ describe('the whole sign-in journey in Chromium', () => {
     await b.reload();
     await b.waitForURL('**/sign-in?next=*');
     expect(new URL(b.url()).pathname).toBe('/sign-in');
-
-    await ctxA.close();
-    await ctxB.close();
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { openDatabase } from '../../../src/db/database.js';
 import { buildDeps, type Clock, closeDeps, type Deps } from '../../../src/deps.js';
@@ -93,17 +94,21 @@ export async function startE2E(): Promise<E2E> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const contexts: BrowserContext[] = [];
   return {
     baseUrl,
     deps,
     clock,
     browser,
-    newContext: ({ phone = false } = {}) =>
-      browser.newContext({
+    async newContext({ phone = false } = {}) {
+      const context = await browser.newContext({
         baseURL: baseUrl,
         viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 800 },
         ...(phone ? { isMobile: true, hasTouch: true } : {}),
-      }),
+      });
+      contexts.push(context);
+      return context;
+    },
     async link(to, linkPath) {
       await drainOutbox(deps);
       const rows = await deps.db
@@ -146,12 +151,29 @@ export async function startE2E(): Promise<E2E> {
       await page.setViewportSize(size);
     },
     async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeDeps(deps);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One server and browser for a whole test file; `e2e.x` works once beforeAll has run. */
+export function useE2E(): E2E {
+  let current: E2E | undefined;
+  beforeAll(async () => {
+    current = await startE2E();
+  });
+  afterAll(() => current?.close());
+  return new Proxy({} as E2E, {
+    get(_target, prop) {
+      if (!current) throw new Error('the browser fixture is used before beforeAll ran');
+      const value = Reflect.get(current, prop);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
 
 let counter = 0;

@@ -11,7 +11,7 @@ import {
   useState,
 } from 'react';
 import { type Account, ApiError, post, webauthnReason } from '../api';
-import { ErrorNote, Field, Submit } from './ui';
+import { ChoiceGroup, ErrorNote, Field, Submit } from './ui';
 
 type Method = 'totp' | 'backup_code' | 'passkey' | 'password';
 
@@ -160,23 +160,17 @@ function StepUpDialog({
         <h2 id="step-up-title">Confirm it is you</h2>
         <p>This change needs a second factor given in the last 5 minutes.</p>
         {methods.length > 1 ? (
-          <fieldset className="choices">
-            <legend>Confirm with</legend>
-            {methods.map((m) => (
-              <label key={m}>
-                <input
-                  type="radio"
-                  name="step-up-method"
-                  checked={method === m}
-                  onChange={() => {
-                    setMethod(m);
-                    setValue('');
-                  }}
-                />{' '}
-                {LABEL[m]}
-              </label>
-            ))}
-          </fieldset>
+          <ChoiceGroup
+            legend="Confirm with"
+            name="step-up-method"
+            options={methods}
+            labels={LABEL}
+            value={method}
+            onChange={(m) => {
+              setMethod(m);
+              setValue('');
+            }}
+          />
         ) : null}
         {method === 'passkey' ? (
           <p>Your browser will ask for your passkey or security key.</p>

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, serverNow } from '../api';
 
 /** The API's message (never a stack), with its request id for support. */
@@ -142,3 +142,104 @@ export function Submit({ busy, children }: { busy: boolean; children: ReactNode 
 }
 
 export const fmt = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : '—');
+
+/** A form's submit handler that runs `action` instead of navigating. */
+export const onSubmit =
+  (action: () => void) =>
+  (e: FormEvent): void => {
+    e.preventDefault();
+    action();
+  };
+
+/** A radio group of choices, e.g. which second factor to use. */
+export function ChoiceGroup<T extends string>(props: {
+  legend: string;
+  name: string;
+  options: readonly T[];
+  labels: Record<T, string>;
+  value: T;
+  onChange: (v: T) => void;
+}) {
+  return (
+    <fieldset className="choices">
+      <legend>{props.legend}</legend>
+      {props.options.map((o) => (
+        <label key={o}>
+          <input
+            type="radio"
+            name={props.name}
+            checked={props.value === o}
+            onChange={() => props.onChange(o)}
+          />{' '}
+          {props.labels[o]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** Rename and Remove buttons of a table row (passkeys, devices). */
+export function RenameRemove({
+  name,
+  what,
+  onRename,
+  onRemove,
+}: {
+  name: string;
+  what: string;
+  onRename: (newName: string) => void;
+  onRemove: () => void;
+}) {
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() => {
+          const next = window.prompt(`New name for this ${what}`, name)?.trim();
+          if (next) onRename(next);
+        }}
+      >
+        Rename<span className="sr-only"> {name}</span>
+      </button>
+      <button type="button" className="danger" onClick={onRemove}>
+        Remove<span className="sr-only"> {name}</span>
+      </button>
+    </>
+  );
+}
+
+/** A table with a caption for screen readers and plain column headings; scrolls on a phone. */
+export function DataTable({
+  caption,
+  columns,
+  actions = false,
+  children,
+}: {
+  caption: string;
+  columns: readonly string[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+            {actions ? (
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get, post } from '../api';
 import { useSensitive } from '../components/step-up';
-import { ErrorNote, fmt, Notice, Page } from '../components/ui';
+import { DataTable, ErrorNote, fmt, Notice, Page, RenameRemove } from '../components/ui';
 
 interface Device {
   id: string;
@@ -71,43 +71,31 @@ export function DevicesPage() {
       />
       <h2>Sessions</h2>
       <p className="small muted">Where your account is signed in now. End any you do not recognise.</p>
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="sr-only">Active sessions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(sessions.data?.items ?? []).map((s) => (
-              <tr key={s.id} data-testid="session-row">
-                <td>
-                  {s.device?.name ?? 'Unknown device'}{' '}
-                  {s.current ? <span className="badge">this session</span> : null}
-                  <div className="small muted">{s.userAgent}</div>
-                </td>
-                <td>{s.ip}</td>
-                <td>{fmt(s.createdAt)}</td>
-                <td>{fmt(s.lastSeenAt)}</td>
-                <td className="row-actions">
-                  {s.current ? null : (
-                    <button type="button" className="danger" onClick={() => endSession.mutate(s.id)}>
-                      End<span className="sr-only"> the session from {s.ip}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Active sessions"
+        columns={['Device', 'IP address', 'Signed in', 'Last seen']}
+        actions
+      >
+        {(sessions.data?.items ?? []).map((s) => (
+          <tr key={s.id} data-testid="session-row">
+            <td>
+              {s.device?.name ?? 'Unknown device'}{' '}
+              {s.current ? <span className="badge">this session</span> : null}
+              <div className="small muted">{s.userAgent}</div>
+            </td>
+            <td>{s.ip}</td>
+            <td>{fmt(s.createdAt)}</td>
+            <td>{fmt(s.lastSeenAt)}</td>
+            <td className="row-actions">
+              {s.current ? null : (
+                <button type="button" className="danger" onClick={() => endSession.mutate(s.id)}>
+                  End<span className="sr-only"> the session from {s.ip}</span>
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {endOthers.data ? <Notice kind="ok">{endOthers.data.ended} other session(s) ended.</Notice> : null}
       <button
         type="button"
@@ -123,56 +111,35 @@ export function DevicesPage() {
         Browsers and apps approved on your account. A trusted device can still sign in while sign-ins from
         unknown places are paused. Removing a device ends its sessions; it must be approved by email again.
       </p>
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="sr-only">Approved devices</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Trusted</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(devices.data?.items ?? []).map((d) => (
-              <tr key={d.id} data-testid="device-row">
-                <td>
-                  {d.name} {d.current ? <span className="badge">this device</span> : null}
-                  <div className="small muted">from {d.lastIp}</div>
-                </td>
-                <td>{fmt(d.lastSeenAt)}</td>
-                <td>
-                  <label className="check">
-                    <input
-                      type="checkbox"
-                      checked={d.trusted}
-                      onChange={(e) => update.mutate({ id: d.id, patch: { trusted: e.target.checked } })}
-                    />
-                    <span className="sr-only"> Trust {d.name}</span>
-                  </label>
-                </td>
-                <td className="row-actions">
-                  <button
-                    type="button"
-                    onClick={() => {
-                      const name = window.prompt('New name for this device', d.name);
-                      if (name && name.trim()) update.mutate({ id: d.id, patch: { name: name.trim() } });
-                    }}
-                  >
-                    Rename<span className="sr-only"> {d.name}</span>
-                  </button>
-                  <button type="button" className="danger" onClick={() => removeDevice.mutate(d.id)}>
-                    Remove<span className="sr-only"> {d.name}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Approved devices" columns={['Name', 'Last seen', 'Trusted']} actions>
+        {(devices.data?.items ?? []).map((d) => (
+          <tr key={d.id} data-testid="device-row">
+            <td>
+              {d.name} {d.current ? <span className="badge">this device</span> : null}
+              <div className="small muted">from {d.lastIp}</div>
+            </td>
+            <td>{fmt(d.lastSeenAt)}</td>
+            <td>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={d.trusted}
+                  onChange={(e) => update.mutate({ id: d.id, patch: { trusted: e.target.checked } })}
+                />
+                <span className="sr-only"> Trust {d.name}</span>
+              </label>
+            </td>
+            <td className="row-actions">
+              <RenameRemove
+                name={d.name}
+                what="device"
+                onRename={(name) => update.mutate({ id: d.id, patch: { name } })}
+                onRemove={() => removeDevice.mutate(d.id)}
+              />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </Page>
   );
 }

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { post } from '../api';
+import { EmailRequestForm } from '../components/email-request';
 import { NewPasswordField } from '../components/password-field';
-import { ErrorNote, ExactTime, Field, Notice, Page, Submit } from '../components/ui';
+import { ErrorNote, ExactTime, Notice, Page, Submit, onSubmit } from '../components/ui';
 
 function useToken(): string {
   const [params] = useSearchParams();
@@ -148,30 +149,13 @@ export function ResetPasswordPage() {
 }
 
 function RequestReset() {
-  const [email, setEmail] = useState('');
-  const request = useMutation({ mutationFn: () => post('/v1/auth/password-reset', { email }) });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    request.mutate();
-  };
   return (
     <Page title="Reset your password">
-      {request.isSuccess ? (
-        <Notice kind="ok">If an account uses {email}, a reset link is on its way to it.</Notice>
-      ) : (
-        <form onSubmit={submit} className="form">
-          <Field
-            label="Email"
-            type="email"
-            inputMode="email"
-            autoComplete="email"
-            value={email}
-            onChange={setEmail}
-          />
-          <ErrorNote error={request.error} />
-          <Submit busy={request.isPending}>Send a reset link</Submit>
-        </form>
-      )}
+      <EmailRequestForm
+        endpoint="/v1/auth/password-reset"
+        button="Send a reset link"
+        sent={(email) => `If an account uses ${email}, a reset link is on its way to it.`}
+      />
     </Page>
   );
 }
@@ -181,10 +165,6 @@ function SetNewPassword({ token }: { token: string }) {
   const reset = useMutation({
     mutationFn: () => post('/v1/auth/password-reset/confirm', { token, newPassword: password }),
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    reset.mutate();
-  };
   return (
     <Page title="Choose a new password">
       {reset.isSuccess ? (
@@ -192,7 +172,7 @@ function SetNewPassword({ token }: { token: string }) {
           Your password is changed and every session has ended. <Link to="/sign-in">Sign in</Link>.
         </Notice>
       ) : (
-        <form onSubmit={submit} className="form">
+        <form onSubmit={onSubmit(() => reset.mutate())} className="form">
           <NewPasswordField value={password} onChange={setPassword} />
           <ErrorNote error={reset.error} />
           <Submit busy={reset.isPending}>Set the new password</Submit>

@@ -1,11 +1,21 @@
 import { startRegistration } from '@simplewebauthn/browser';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, get, post, webauthnReason } from '../api';
 import { useAccount } from '../components/layout';
 import { useSensitive } from '../components/step-up';
-import { ErrorNote, Field, fmt, Notice, Page, Submit } from '../components/ui';
+import {
+  DataTable,
+  ErrorNote,
+  Field,
+  fmt,
+  Notice,
+  Page,
+  Submit,
+  onSubmit,
+  RenameRemove,
+} from '../components/ui';
 
 function useRefreshAccount() {
   const qc = useQueryClient();
@@ -58,10 +68,6 @@ export function TotpPage() {
     if (!setup) return setQr(null);
     QRCode.toDataURL(setup.uri, { margin: 1, width: 220 }).then(setQr, () => setQr(null));
   }, [setup]);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    confirm.mutate();
-  };
   return (
     <Page
       title="Authenticator app"
@@ -88,7 +94,7 @@ export function TotpPage() {
           </button>
         </>
       ) : setup ? (
-        <form onSubmit={submit} className="form">
+        <form onSubmit={onSubmit(() => confirm.mutate())} className="form">
           <ol className="steps">
             <li>
               Scan this code with your authenticator app.
@@ -184,62 +190,39 @@ export function PasskeysPage() {
     onSuccess: reload,
   });
   const items = list.data?.items ?? [];
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate();
-  };
   return (
     <Page
       title="Passkeys and security keys"
       intro="A passkey signs you in with your device's screen lock or a hardware key, and cannot be phished. A passkey alone can sign you in."
     >
       <ErrorNote error={list.error ?? remove.error ?? rename.error} />
-      <table className="table">
-        <caption className="sr-only">Your passkeys</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Added</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+      <DataTable caption="Your passkeys" columns={['Name', 'Added', 'Last used']} actions>
+        {items.map((p) => (
+          <tr key={p.id} data-testid="passkey-row">
+            <td>{p.name}</td>
+            <td>{fmt(p.createdAt)}</td>
+            <td>{fmt(p.lastUsedAt)}</td>
+            <td className="row-actions">
+              <RenameRemove
+                name={p.name}
+                what="passkey"
+                onRename={(newName) => rename.mutate({ id: p.id, newName })}
+                onRemove={() => remove.mutate(p.id)}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((p) => (
-            <tr key={p.id} data-testid="passkey-row">
-              <td>{p.name}</td>
-              <td>{fmt(p.createdAt)}</td>
-              <td>{fmt(p.lastUsedAt)}</td>
-              <td className="row-actions">
-                <button
-                  type="button"
-                  onClick={() => {
-                    const newName = window.prompt('New name for this passkey', p.name);
-                    if (newName && newName.trim()) rename.mutate({ id: p.id, newName: newName.trim() });
-                  }}
-                >
-                  Rename<span className="sr-only"> {p.name}</span>
-                </button>
-                <button type="button" className="danger" onClick={() => remove.mutate(p.id)}>
-                  Remove<span className="sr-only"> {p.name}</span>
-                </button>
-              </td>
-            </tr>
-          ))}
-          {items.length === 0 && !list.isLoading ? (
-            <tr>
-              <td colSpan={4}>No passkey yet.</td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
+        ))}
+        {items.length === 0 && !list.isLoading ? (
+          <tr>
+            <td colSpan={4}>No passkey yet.</td>
+          </tr>
+        ) : null}
+      </DataTable>
       <p className="small muted">
         {items.length} of {MAX_PASSKEYS}
       </p>
       {items.length < MAX_PASSKEYS ? (
-        <form onSubmit={submit} className="form">
+        <form onSubmit={onSubmit(() => add.mutate())} className="form">
           <Field
             label="Name of the new passkey"
             value={name}

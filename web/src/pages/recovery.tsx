@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { post, type RecoveryStatus, serverNow } from '../api';
+import { EmailRequestForm } from '../components/email-request';
 import { NewPasswordField } from '../components/password-field';
-import { Countdown, ErrorNote, Field, Notice, Page, Submit } from '../components/ui';
+import { Countdown, ErrorNote, Notice, Page, Submit, onSubmit } from '../components/ui';
 
 /** Recovery of a lost factor: request, confirm from the email, wait, then reset. */
 export function RecoveryPage() {
@@ -13,35 +14,18 @@ export function RecoveryPage() {
 }
 
 function RequestRecovery() {
-  const [email, setEmail] = useState('');
-  const request = useMutation({ mutationFn: () => post('/v1/auth/recovery', { email }) });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    request.mutate();
-  };
   return (
     <Page
       title="Recover your account"
       intro="For a lost authenticator, passkey or backup codes, or to unlock a locked account. For your safety, recovery always takes a waiting period, announced by email with a link to cancel it."
     >
-      {request.isSuccess ? (
-        <Notice kind="ok">
-          If an account uses {email}, an email with a confirmation link is on its way to it.
-        </Notice>
-      ) : (
-        <form onSubmit={submit} className="form">
-          <Field
-            label="Email"
-            type="email"
-            inputMode="email"
-            autoComplete="email"
-            value={email}
-            onChange={setEmail}
-          />
-          <ErrorNote error={request.error} />
-          <Submit busy={request.isPending}>Start recovery</Submit>
-        </form>
-      )}
+      <EmailRequestForm
+        endpoint="/v1/auth/recovery"
+        button="Start recovery"
+        sent={(email) =>
+          `If an account uses ${email}, an email with a confirmation link is on its way to it.`
+        }
+      />
     </Page>
   );
 }
@@ -69,10 +53,6 @@ function RecoveryByToken({ token }: { token: string }) {
   });
   const s = status.data;
   const ready = s?.effectiveAt ? Date.parse(s.effectiveAt) <= serverNow() || s.ready === true : false;
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    complete.mutate();
-  };
   return (
     <Page title="Account recovery">
       <ErrorNote error={status.error} />
@@ -106,7 +86,7 @@ function RecoveryByToken({ token }: { token: string }) {
           </p>
         </>
       ) : s?.effectiveAt && ready ? (
-        <form onSubmit={submit} className="form">
+        <form onSubmit={onSubmit(() => complete.mutate())} className="form">
           <Notice kind="ok">The waiting period is over. Choose a new password to finish.</Notice>
           <NewPasswordField value={password} onChange={setPassword} />
           <ErrorNote error={complete.error} />

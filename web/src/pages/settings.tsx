@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, get, post, type SettingsLock } from '../api';
 import { useAccount } from '../components/layout';
 import { NewPasswordField } from '../components/password-field';
 import { useSensitive } from '../components/step-up';
-import { Countdown, ErrorNote, Field, Notice, Page, Submit } from '../components/ui';
+import { DataTable, Countdown, ErrorNote, Field, Notice, Page, Submit, onSubmit } from '../components/ui';
 
 function useRefresh() {
   const qc = useQueryClient();
@@ -27,10 +27,6 @@ export function AntiPhishingPage() {
       ),
     onSuccess: refresh,
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate(code.trim() || null);
-  };
   return (
     <Page
       title="Anti-phishing code"
@@ -43,7 +39,7 @@ export function AntiPhishingPage() {
       ) : (
         <Notice kind="warn">No code is set.</Notice>
       )}
-      <form onSubmit={submit} className="form">
+      <form onSubmit={onSubmit(() => save.mutate(code.trim() || null))} className="form">
         <Field
           label="Code"
           value={code}
@@ -73,15 +69,6 @@ export function IpAllowlistPage() {
     mutationFn: (cidrs: string[]) => sensitive(() => api('PUT', '/v1/me/ip-allowlist', { cidrs })),
     onSuccess: refresh,
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate(
-      text
-        .split(/[\s,]+/)
-        .map((s) => s.trim())
-        .filter(Boolean),
-    );
-  };
   return (
     <Page
       title="Sign-in IP allow-list"
@@ -92,7 +79,17 @@ export function IpAllowlistPage() {
           ? `On: ${account.ipAllowlist.length} address(es) or range(s).`
           : 'Off: sign-in works from any address.'}
       </p>
-      <form onSubmit={submit} className="form">
+      <form
+        onSubmit={onSubmit(() =>
+          save.mutate(
+            text
+              .split(/[\s,]+/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+        )}
+        className="form"
+      >
         <div className="field">
           <label htmlFor="cidrs">Addresses and ranges, one per line</label>
           <textarea
@@ -132,17 +129,13 @@ export function SettingsLockPage() {
     mutationFn: () => post<SettingsLock>('/v1/me/settings-lock/cancel-unlock'),
     onSuccess: refresh,
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    enable.mutate();
-  };
   return (
     <Page
       title="Settings lock"
       intro="Freezes every security setting. Unlocking takes effect only after the delay you choose now, announced by email, so someone who gets into your account cannot quietly weaken it."
     >
       {lock.state === 'off' ? (
-        <form onSubmit={submit} className="form">
+        <form onSubmit={onSubmit(() => enable.mutate())} className="form">
           <div className="field">
             <label htmlFor="delay">Unlock delay (days)</label>
             <select id="delay" value={days} onChange={(e) => setDays(e.target.value)}>
@@ -214,13 +207,7 @@ export function AccountPage() {
     <Page title="Password and email">
       <div className="card">
         <h2>Password</h2>
-        <form
-          className="form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            change.mutate();
-          }}
-        >
+        <form className="form" onSubmit={onSubmit(() => change.mutate())}>
           <Field
             label="Current password"
             type="password"
@@ -245,13 +232,7 @@ export function AccountPage() {
         <p>
           Now: <strong>{account.email}</strong>
         </p>
-        <form
-          className="form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            changeEmail.mutate();
-          }}
-        >
+        <form className="form" onSubmit={onSubmit(() => changeEmail.mutate())}>
           <Field
             label="New email"
             type="email"
@@ -334,36 +315,23 @@ export function HistoryPage() {
         </select>
       </div>
       <ErrorNote error={history.error} />
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="sr-only">Security events</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Device</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(history.data?.items ?? []).map((h) => (
-              <tr key={h.id} data-testid="history-row">
-                <td>{new Date(h.at).toLocaleString()}</td>
-                <td>
-                  <code>{h.type}</code>
-                </td>
-                <td>{h.ip ?? '—'}</td>
-                <td>{h.device ?? '—'}</td>
-              </tr>
-            ))}
-            {history.data && history.data.items.length === 0 ? (
-              <tr>
-                <td colSpan={4}>No event of this kind.</td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Security events" columns={['When', 'Event', 'IP address', 'Device']}>
+        {(history.data?.items ?? []).map((h) => (
+          <tr key={h.id} data-testid="history-row">
+            <td>{new Date(h.at).toLocaleString()}</td>
+            <td>
+              <code>{h.type}</code>
+            </td>
+            <td>{h.ip ?? '—'}</td>
+            <td>{h.device ?? '—'}</td>
+          </tr>
+        ))}
+        {history.data && history.data.items.length === 0 ? (
+          <tr>
+            <td colSpan={4}>No event of this kind.</td>
+          </tr>
+        ) : null}
+      </DataTable>
       <div className="actions">
         {cursors.length > 1 ? (
           <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>

@@ -1,9 +1,9 @@
 import { startAuthentication } from '@simplewebauthn/browser';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, post, type SignInStep, webauthnReason } from '../api';
-import { Countdown, ErrorNote, Field, Notice, Page, Submit } from '../components/ui';
+import { ChoiceGroup, Countdown, ErrorNote, Field, Notice, onSubmit, Page, Submit } from '../components/ui';
 
 const WAIT_KEY = 'custos.signInWait';
 
@@ -65,13 +65,9 @@ export function SignInPage() {
   if (step?.status === 'second_factor_required' && step.challengeToken) {
     return <SecondFactor step={step} onStep={follow} onRestart={() => setStep(null)} />;
   }
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    passwordStep.mutate();
-  };
   return (
     <Page title="Sign in">
-      <form onSubmit={submit} className="form">
+      <form onSubmit={onSubmit(() => passwordStep.mutate())} className="form">
         <Field
           label="Email"
           type="email"
@@ -110,7 +106,8 @@ export function SignInPage() {
   );
 }
 
-const FACTOR_LABEL: Record<string, string> = {
+type Factor = 'totp' | 'passkey' | 'backup_code';
+const FACTOR_LABEL: Record<Factor, string> = {
   totp: 'Authenticator app',
   passkey: 'Passkey or security key',
   backup_code: 'Backup code',
@@ -125,8 +122,8 @@ function SecondFactor({
   onStep: (s: SignInStep) => void;
   onRestart: () => void;
 }) {
-  const methods = (step.methods ?? []).filter((m) => m in FACTOR_LABEL);
-  const [method, setMethod] = useState(methods.includes('totp') ? 'totp' : (methods[0] ?? 'totp'));
+  const methods = (step.methods ?? []).filter((m): m is Factor => m in FACTOR_LABEL);
+  const [method, setMethod] = useState<Factor>(methods.includes('totp') ? 'totp' : (methods[0] ?? 'totp'));
   const [code, setCode] = useState('');
   const submit = useMutation({
     mutationFn: () =>
@@ -142,31 +139,21 @@ function SecondFactor({
       if (e instanceof ApiError && e.code === 'CHALLENGE_EXPIRED') onRestart();
     },
   });
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    submit.mutate();
-  };
   return (
     <Page title="Second factor">
-      <form onSubmit={onSubmit} className="form">
+      <form onSubmit={onSubmit(() => submit.mutate())} className="form">
         {methods.length > 1 ? (
-          <fieldset className="choices">
-            <legend>Confirm with</legend>
-            {methods.map((m) => (
-              <label key={m}>
-                <input
-                  type="radio"
-                  name="factor"
-                  checked={method === m}
-                  onChange={() => {
-                    setMethod(m);
-                    setCode('');
-                  }}
-                />{' '}
-                {FACTOR_LABEL[m]}
-              </label>
-            ))}
-          </fieldset>
+          <ChoiceGroup
+            legend="Confirm with"
+            name="factor"
+            options={methods}
+            labels={FACTOR_LABEL}
+            value={method}
+            onChange={(m) => {
+              setMethod(m);
+              setCode('');
+            }}
+          />
         ) : null}
         {method === 'passkey' ? (
           <p>Your browser will ask for your passkey or security key.</p>

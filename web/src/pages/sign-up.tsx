@@ -1,18 +1,14 @@
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { post } from '../api';
 import { NewPasswordField } from '../components/password-field';
-import { ErrorNote, Field, Notice, Page, Submit } from '../components/ui';
+import { ErrorNote, Field, Notice, Page, Submit, onSubmit } from '../components/ui';
 
 export function SignUpPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const register = useMutation({ mutationFn: () => post('/v1/auth/register', { email, password }) });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    register.mutate();
-  };
   if (register.isSuccess) {
     return (
       <Page title="Check your email">
@@ -28,7 +24,7 @@ export function SignUpPage() {
   }
   return (
     <Page title="Create your account">
-      <form onSubmit={submit} className="form">
+      <form onSubmit={onSubmit(() => register.mutate())} className="form">
         <Field
           label="Email"
           type="email"
