@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { type Asset, parseAssets } from './domain/ledger/assets.js';
 
 /**
  * Configuration, read once from the environment, validated, frozen.
@@ -54,6 +55,10 @@ const EnvSchema = z.object({
   // Live sessions are served from memory for at most this long, and only while this node hears
   // the database's invalidations (see docs/architecture.md); 0 reads the database every time.
   SESSION_CACHE_MS: int(0, 10_000).default(2_000),
+
+  // S2: the assets the ledger holds, SYMBOL:DECIMALS:NETWORK, comma-separated.
+  ASSETS: z.string().default('BTC:8:bitcoin,ETH:18:ethereum,USDC:6:ethereum'),
+  MAX_SUB_ACCOUNTS: int(0, 100).default(20),
   EMAIL_TOKEN_HOURS: int(1, 72).default(24),
   DEVICE_APPROVAL_MINUTES: int(5, 24 * 60).default(30),
   SIGN_IN_CHALLENGE_MINUTES: int(1, 60).default(10),
@@ -89,6 +94,7 @@ export interface Config extends Readonly<Env> {
   readonly kekFile: string;
   readonly auditSigningKeyFile: string;
   readonly pgliteDir: string;
+  readonly assets: readonly Asset[];
   readonly warnings: readonly string[];
 }
 
@@ -146,6 +152,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!e.SMTP_URL) warnings.push('SMTP_URL: not set, emails go to the development mailbox at /dev/mailbox');
     if (!e.KEK_FILE) warnings.push('KEK_FILE: not set, a key-encryption key is generated in DATA_DIR');
   }
+  let assets: readonly Asset[] = [];
+  try {
+    assets = parseAssets(e.ASSETS);
+  } catch (err) {
+    problems.push(`ASSETS: ${(err as Error).message}`);
+  }
   if (e.TRUST_PROXY) warnings.push('TRUST_PROXY: client addresses are taken from X-Forwarded-For');
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET && !production)
     problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
@@ -167,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : path.join(dataDir, 'audit-signing.key'),
     pgliteDir: path.join(dataDir, 'pgdata'),
     DATA_DIR: dataDir,
+    assets: Object.freeze(assets.map((a) => Object.freeze({ ...a }))),
     warnings: Object.freeze(warnings),
   });
 }

@@ -11,6 +11,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { SessionCache } from './services/identity/session-cache.js';
+import { syncLedgerReferenceData } from './services/ledger/system-accounts.js';
 import {
   listenForSessionChanges,
   SESSION_CACHE_MAX_ENTRIES,
@@ -72,6 +73,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     }));
   const { applied } = await migrateToLatest(database.db, database.schema);
   if (applied.length) log.info({ applied }, 'database migrated');
+  await syncLedgerReferenceData(database.db, config.assets, clock.now());
 
   const createKeys = !config.production;
   const kms = createLocalKms(loadKeyring(config.kekFile, { createIfMissing: createKeys }));

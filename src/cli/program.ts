@@ -6,6 +6,14 @@ import { buildDeps, closeDeps } from '../deps.js';
 import { createLogger } from '../observability/logger.js';
 import { createOperator, OPERATOR_ROLES, type OperatorRole } from '../services/admin/operators.js';
 import { createCheckpoint, exportAuditJsonl, verifyAuditLog } from '../services/audit/audit-log.js';
+import { checkLedger } from '../services/ledger/ledger-check.js';
+import {
+  createServiceCredential,
+  listServiceCredentials,
+  revokeServiceCredential,
+  SERVICE_SCOPES,
+  type ServiceScope,
+} from '../services/ledger/service-credentials.js';
 import { runServe } from './serve.js';
 
 /** The `custos` command line: the same services the API uses, for operators. */
@@ -44,6 +52,66 @@ export async function runCli(argv: string[]): Promise<void> {
         const r = await createOperator(deps, { email: opts.email, role: opts.role, password });
         console.log(`operator ${r.email} created with role ${r.role} (id ${r.id})`);
         if (r.generatedPassword) console.log(`one-time password (shown once): ${r.generatedPassword}`);
+      });
+    });
+
+  const ledger = program.command('ledger').description('the double-entry ledger');
+  ledger
+    .command('check')
+    .description('recompute the invariants from the journal; exit code 1 lists what is wrong')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withDeps(async (deps) => {
+        const v = await checkLedger(deps);
+        if (opts.json) console.log(JSON.stringify(v));
+        else if (v.ok)
+          console.log(
+            `ledger consistent: ${v.transactions} transactions, ${v.postings} postings, ${v.balances} balances; every asset sums to zero`,
+          );
+        else {
+          console.log(`LEDGER INCONSISTENT: ${v.problems.length} problem(s)`);
+          for (const p of v.problems) console.log(`  - ${JSON.stringify(p)}`);
+        }
+        if (!v.ok) process.exitCode = 1;
+      });
+    });
+
+  const platform = program.command('platform').description("the platform's integration with Custos");
+  const credentials = platform
+    .command('credentials')
+    .description('service credentials of the integration API');
+  credentials
+    .command('create')
+    .description('create a credential; its token is printed once')
+    .requiredOption('--name <name>', 'what uses it, e.g. "deposit watcher"')
+    .requiredOption('--scopes <list>', `comma-separated: ${SERVICE_SCOPES.join(', ')}`, parseScopes)
+    .action(async (opts: { name: string; scopes: ServiceScope[] }) => {
+      await withDeps(async (deps) => {
+        const { id, token } = await createServiceCredential(deps, { ...opts, actor: 'operator:cli' });
+        console.log(`credential ${id} (${opts.name}): ${opts.scopes.join(', ')}`);
+        console.log(`token (shown once; send it as "Authorization: Bearer <token>"):\n${token}`);
+      });
+    });
+  credentials
+    .command('list')
+    .description('list credentials (never their secrets)')
+    .action(async () => {
+      await withDeps(async (deps) => {
+        for (const c of await listServiceCredentials(deps))
+          console.log(
+            `${c.id}  ${c.name}  [${c.scopes}]  ${c.revoked_at ? `revoked ${c.revoked_at.toISOString()}` : 'active'}  last used ${c.last_used_at?.toISOString() ?? 'never'}`,
+          );
+      });
+    });
+  credentials
+    .command('revoke <id>')
+    .description('revoke a credential at once')
+    .action(async (id: string) => {
+      await withDeps(async (deps) => {
+        if (!(await revokeServiceCredential(deps, id, 'operator:cli'))) {
+          console.error(`no active credential ${id}`);
+          process.exitCode = 1;
+        } else console.log(`revoked ${id}`);
       });
     });
 
@@ -102,6 +170,16 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     throw err;
   }
+}
+
+function parseScopes(value: string): ServiceScope[] {
+  const scopes = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = scopes.filter((s) => !(SERVICE_SCOPES as readonly string[]).includes(s));
+  if (!scopes.length || bad.length) throw new InvalidArgumentError(`scopes are ${SERVICE_SCOPES.join(', ')}`);
+  return scopes as ServiceScope[];
 }
 
 function parseRole(value: string): OperatorRole {

@@ -194,6 +194,83 @@ export interface DevMailboxTable {
   created_at: Timestamp;
 }
 
+/** NUMERIC(78,0) amounts travel as strings; repositories convert to bigint. */
+type NumericColumn = ColumnType<string, string | bigint, string | bigint>;
+
+export interface AssetsTable {
+  symbol: string;
+  decimals: number;
+  network: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerAccountsTable {
+  id: string;
+  kind: 'customer' | 'system';
+  user_id: string | null;
+  name: string;
+  is_main: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface LedgerBalancesTable {
+  account_id: string;
+  asset: string;
+  balance: NumericColumn;
+  held: NumericColumn;
+  customer: boolean;
+  updated_at: Timestamp;
+}
+
+export interface LedgerTransactionsTable {
+  id: string;
+  kind: string;
+  reference: string | null;
+  user_id: string | null;
+  actor: string;
+  memo: string | null;
+  created_at: Timestamp;
+}
+
+export interface LedgerPostingsTable {
+  id: Generated<string>;
+  transaction_id: string;
+  account_id: string;
+  asset: string;
+  amount: NumericColumn;
+}
+
+export interface LedgerHoldsTable {
+  id: string;
+  account_id: string;
+  asset: string;
+  amount: NumericColumn;
+  status: 'active' | 'settled' | 'released';
+  reason: string;
+  reference: string | null;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: Uint8Array;
+  status: number;
+  response: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface ServiceCredentialsTable {
+  id: string;
+  name: string;
+  secret_hash: Uint8Array;
+  scopes: string;
+  created_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   devices: DevicesTable;
@@ -210,6 +287,14 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   outbox: OutboxTable;
   dev_mailbox: DevMailboxTable;
+  assets: AssetsTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_balances: LedgerBalancesTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_postings: LedgerPostingsTable;
+  ledger_holds: LedgerHoldsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  service_credentials: ServiceCredentialsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

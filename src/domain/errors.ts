@@ -32,6 +32,11 @@ export const ERROR_CODES = {
   RECOVERY_NOT_FOUND: 'There is no recovery in progress.',
   CONFLICT: 'The request conflicts with the current state.',
   IP_NOT_ALLOWED: 'Your current address would not be allowed to sign in.',
+  IDEMPOTENCY_KEY_REQUIRED: 'Send an Idempotency-Key header with every change of balances.',
+  IDEMPOTENCY_CONFLICT: 'This idempotency key was already used for a different request.',
+  INSUFFICIENT_FUNDS: 'The account does not have enough available funds.',
+  UNKNOWN_ASSET: 'This asset is not supported.',
+  SUB_ACCOUNT_LIMIT_REACHED: 'You already have the maximum number of sub-accounts.',
   NOT_READY: 'The service is not ready.',
   INTERNAL: 'Something went wrong on our side.',
 } as const;

@@ -10,8 +10,10 @@ import { authRateLimit } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { ledgerRoutes } from './routes/ledger.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
+import { platformRoutes } from './routes/platform.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { mountWebApp } from './web-app.js';
 
@@ -54,6 +56,14 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', authRoutes());
   app.route('/', passkeyRoutes());
   app.route('/', meRoutes());
+  app.route('/', ledgerRoutes());
+  app.route('/', platformRoutes());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'serviceCredential', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A platform service credential, svc_<id>.<secret> (custos platform credentials create)',
+  });
 
   const openApiConfig = {
     openapi: '3.1.0',

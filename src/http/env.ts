@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { Principal, RequestContext } from '../services/identity/context.js';
+import type { ServicePrincipal } from '../services/ledger/platform-operations.js';
 
 export interface AppEnv {
   Variables: {
@@ -10,5 +11,7 @@ export interface AppEnv {
     /** How the principal authenticated: a browser cookie (CSRF applies) or a bearer token. */
     authVia: 'cookie' | 'bearer';
     sessionToken: string;
+    /** A platform service (integration API), authenticated by its credential. */
+    service: ServicePrincipal;
   };
 }

@@ -46,3 +46,25 @@ export const Token = z.string().min(1).max(200);
 export const Iso = z.string().openapi({ format: 'date-time' });
 export const iso = (d: Date) => d.toISOString();
 export const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export const created = <T extends z.ZodType>(schema: T, description = 'Created') => ({
+  201: { content: { 'application/json': { schema } }, description },
+  ...ok(schema, 'An earlier request with the same idempotency key: its answer, nothing done again'),
+});
+
+/** Smallest units as a canonical decimal string: bigint-safe, never a JSON number. */
+const UINT256_MAX = 2n ** 256n - 1n;
+export const Amount = z
+  .string()
+  .regex(/^[1-9][0-9]{0,77}$/, 'a positive integer in smallest units, as a string')
+  .refine((s) => !/^[0-9]+$/.test(s) || BigInt(s) <= UINT256_MAX, 'at most 2^256 - 1')
+  .openapi({
+    example: '150000000',
+    description: 'Positive integer in the asset’s smallest unit, at most 2^256 − 1',
+  });
+export const SignedAmount = z
+  .string()
+  .regex(/^-?[1-9][0-9]{0,77}$/, 'a non-zero integer in smallest units, as a string')
+  .refine((s) => !/^-?[0-9]+$/.test(s) || BigInt(s.replace('-', '')) <= UINT256_MAX, 'at most 2^256 - 1 either way')
+  .openapi({ example: '-6000000' });
+export const Balance = z.string().openapi({ example: '0', description: 'Integer in smallest units' });

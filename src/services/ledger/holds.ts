@@ -1,0 +1,93 @@
+import type { Trx } from '../../db/database.js';
+import type { Deps } from '../../deps.js';
+import { CustosError } from '../../domain/errors.js';
+import { move } from '../../domain/ledger/journal.js';
+import { postTransaction } from './post-transaction.js';
+import { SYSTEM_ACCOUNTS } from './system-accounts.js';
+
+/**
+ * Holds reserve funds of a pending withdrawal: the balance stays, what is available shrinks.
+ * A hold is placed only when `balance - held` covers it (one conditional update, so two
+ * concurrent holds can never together exceed the balance), then settled (the funds leave to
+ * the chain account) or released (they become available again), each exactly once.
+ */
+export async function placeHold(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'random'>,
+  input: { accountId: string; asset: string; amount: bigint; reason: string; reference?: string },
+): Promise<{ id: string }> {
+  if (input.amount <= 0n) throw new CustosError('VALIDATION_FAILED', { message: 'A hold must be positive.' });
+  const now = deps.clock.now();
+  const row = await trx
+    .updateTable('ledger_balances')
+    .set((eb) => ({ held: eb(eb.ref('held'), '+', input.amount.toString()), updated_at: now }))
+    .where('account_id', '=', input.accountId)
+    .where('asset', '=', input.asset)
+    .where((eb) => eb(eb(eb.ref('balance'), '-', eb.ref('held')), '>=', input.amount.toString()))
+    .returning('account_id')
+    .executeTakeFirst();
+  if (!row) throw new CustosError('INSUFFICIENT_FUNDS');
+  const id = deps.random.uuid();
+  await trx
+    .insertInto('ledger_holds')
+    .values({
+      id,
+      account_id: input.accountId,
+      asset: input.asset,
+      amount: input.amount.toString(),
+      status: 'active',
+      reason: input.reason,
+      reference: input.reference ?? null,
+      created_at: now,
+    })
+    .execute();
+  return { id };
+}
+
+async function closeHold(
+  trx: Trx,
+  deps: Pick<Deps, 'clock'>,
+  holdId: string,
+  status: 'settled' | 'released',
+) {
+  const now = deps.clock.now();
+  const hold = await trx
+    .updateTable('ledger_holds')
+    .set({ status, closed_at: now })
+    .where('id', '=', holdId)
+    .where('status', '=', 'active')
+    .returning(['account_id', 'asset', 'amount'])
+    .executeTakeFirst();
+  if (!hold) return null;
+  await trx
+    .updateTable('ledger_balances')
+    .set((eb) => ({ held: eb(eb.ref('held'), '-', hold.amount), updated_at: now }))
+    .where('account_id', '=', hold.account_id)
+    .where('asset', '=', hold.asset)
+    .execute();
+  return { accountId: hold.account_id, asset: hold.asset, amount: BigInt(hold.amount) };
+}
+
+/** Makes held funds available again; false when the hold was not active (already closed). */
+export async function releaseHold(trx: Trx, deps: Pick<Deps, 'clock'>, holdId: string): Promise<boolean> {
+  return (await closeHold(trx, deps, holdId, 'released')) !== null;
+}
+
+/**
+ * Sends held funds out: the hold closes and one balanced transaction moves the amount to the
+ * chain account. Null when the hold was not active, so a repeated settlement moves nothing.
+ */
+export async function settleHold(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'random'>,
+  holdId: string,
+  tx: { kind: string; reference: string; userId: string; actor: string },
+): Promise<{ transactionId: string } | null> {
+  const hold = await closeHold(trx, deps, holdId, 'settled');
+  if (!hold) return null;
+  const { id } = await postTransaction(trx, deps, {
+    ...tx,
+    postings: move(hold.accountId, SYSTEM_ACCOUNTS.chain, hold.asset, hold.amount),
+  });
+  return { transactionId: id };
+}
