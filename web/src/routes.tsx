@@ -3,6 +3,7 @@ import { createBrowserRouter, Link, Navigate } from 'react-router';
 import { type Account, get } from './api';
 import { PublicLayout, SecurityLayout } from './components/layout';
 import { Page } from './components/ui';
+import { BalancesPage } from './pages/balances';
 import { DevicesPage } from './pages/devices';
 import {
   ApproveDevicePage,
@@ -69,6 +70,7 @@ export const router = createBrowserRouter([
     element: <SecurityLayout />,
     children: [
       { index: true, element: <OverviewPage /> },
+      { path: 'balances', element: <BalancesPage /> },
       { path: 'totp', element: <TotpPage /> },
       { path: 'passkeys', element: <PasskeysPage /> },
       { path: 'backup-codes', element: <BackupCodesPage /> },

@@ -41,6 +41,7 @@ export function PublicLayout() {
 
 const NAV: [string, string][] = [
   ['/security', 'Overview'],
+  ['/security/balances', 'Balances and transfers'],
   ['/security/totp', 'Authenticator app'],
   ['/security/passkeys', 'Passkeys'],
   ['/security/backup-codes', 'Backup codes'],
