@@ -65,6 +65,9 @@ export const Amount = z
 export const SignedAmount = z
   .string()
   .regex(/^-?[1-9][0-9]{0,77}$/, 'a non-zero integer in smallest units, as a string')
-  .refine((s) => !/^-?[0-9]+$/.test(s) || BigInt(s.replace('-', '')) <= UINT256_MAX, 'at most 2^256 - 1 either way')
+  .refine(
+    (s) => !/^-?[0-9]+$/.test(s) || BigInt(s.replace('-', '')) <= UINT256_MAX,
+    'at most 2^256 - 1 either way',
+  )
   .openapi({ example: '-6000000' });
 export const Balance = z.string().openapi({ example: '0', description: 'Integer in smallest units' });

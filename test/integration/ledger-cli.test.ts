@@ -36,15 +36,13 @@ describe('custos ledger check and platform credentials (CLI)', () => {
     });
     const database = await openDatabase({ pgliteDir: config.pgliteDir });
     const deps = await buildDeps(config, { database, log: createLogger('silent'), defaultMetrics: false });
-    await deps.db
-      .transaction()
-      .execute((trx) =>
-        postTransaction(trx, deps, {
-          kind: 'test',
-          actor: 'test',
-          postings: move(SYSTEM_ACCOUNTS.chain, SYSTEM_ACCOUNTS.fees, 'BTC', 7n),
-        }),
-      );
+    await deps.db.transaction().execute((trx) =>
+      postTransaction(trx, deps, {
+        kind: 'test',
+        actor: 'test',
+        postings: move(SYSTEM_ACCOUNTS.chain, SYSTEM_ACCOUNTS.fees, 'BTC', 7n),
+      }),
+    );
     await closeDeps(deps);
 
     const sound = await cli(dataDir, 'ledger', 'check');
