@@ -13,7 +13,7 @@ const IdempotencyHeader = z.object({
     .string()
     .optional()
     .openapi({
-      param: { name: 'Idempotency-Key', in: 'header' },
+      param: { name: 'idempotency-key', in: 'header' },
       description:
         'Required: 8–128 of A–Z a–z 0–9 . _ : -. A repeat returns the first answer and moves nothing.',
       example: 'transfer-2026-11-21-0001',
