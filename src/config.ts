@@ -59,6 +59,9 @@ const EnvSchema = z.object({
   // S2: the assets the ledger holds, SYMBOL:DECIMALS:NETWORK, comma-separated.
   ASSETS: z.string().default('BTC:8:bitcoin,ETH:18:ethereum,USDC:6:ethereum'),
   MAX_SUB_ACCOUNTS: int(0, 100).default(20),
+  // S3: a confirmed withdrawal address becomes usable this long after its confirmation.
+  ADDRESS_ACTIVATION_HOURS: int(1, 24 * 30).default(24),
+  MAX_ADDRESSES: int(1, 1000).default(100),
   EMAIL_TOKEN_HOURS: int(1, 72).default(24),
   DEVICE_APPROVAL_MINUTES: int(5, 24 * 60).default(30),
   SIGN_IN_CHALLENGE_MINUTES: int(1, 60).default(10),
@@ -143,6 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!e.KEK_FILE) problems.push('KEK_FILE: required in production (no key is generated for you)');
     if (!e.AUDIT_SIGNING_KEY_FILE) problems.push('AUDIT_SIGNING_KEY_FILE: required in production');
     if (e.PASSWORD_MIN_LENGTH < 12) problems.push('PASSWORD_MIN_LENGTH: must be at least 12 in production');
+    if (e.ADDRESS_ACTIVATION_HOURS < 24)
+      problems.push('ADDRESS_ACTIVATION_HOURS: must be at least 24 in production (SPEC S3)');
     if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
   } else {
     if (weakArgon)
@@ -150,6 +155,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.PASSWORD_MIN_LENGTH < 12)
       warnings.push('PASSWORD_MIN_LENGTH: below 12 (allowed outside production)');
     if (!e.SMTP_URL) warnings.push('SMTP_URL: not set, emails go to the development mailbox at /dev/mailbox');
+    if (e.ADDRESS_ACTIVATION_HOURS < 24)
+      warnings.push('ADDRESS_ACTIVATION_HOURS: below 24 hours (allowed outside production)');
     if (!e.KEK_FILE) warnings.push('KEK_FILE: not set, a key-encryption key is generated in DATA_DIR');
   }
   let assets: readonly Asset[] = [];

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-identity-and-audit.js';
 import * as m0002 from './migrations/0002-indexes.js';
 import * as m0003 from './migrations/0003-session-invalidation.js';
 import * as m0004 from './migrations/0004-ledger.js';
+import * as m0005 from './migrations/0005-withdrawal-settings.js';
 
 /** Migrations are listed in code (not read from disk) so that the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-indexes': m0002,
   '0003-session-invalidation': m0003,
   '0004-ledger': m0004,
+  '0005-withdrawal-settings': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -33,6 +33,8 @@ export interface UsersTable {
   ip_allowlist: Json<string[]>;
   mfa_since: NullableTimestamp;
   anti_phishing_since: NullableTimestamp;
+  withdrawal_lock_on: Generated<boolean>;
+  withdrawal_lock_off_effective_at: NullableTimestamp;
 }
 
 export interface DevicesTable {
@@ -271,6 +273,30 @@ export interface ServiceCredentialsTable {
   last_used_at: NullableTimestamp;
 }
 
+export interface WithdrawalAddressesTable {
+  id: string;
+  user_id: string;
+  asset: string;
+  network: string;
+  address: string;
+  label: string;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  active_from: NullableTimestamp;
+  removed_at: NullableTimestamp;
+  removed_reason: string | null;
+}
+
+export interface WithdrawalCapsTable {
+  user_id: string;
+  asset: string;
+  daily_limit: ColumnType<string | null, string | null, string | null>;
+  pending_limit: ColumnType<string | null, string | null, string | null>;
+  pending_unlimited: Generated<boolean>;
+  pending_effective_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   devices: DevicesTable;
@@ -295,6 +321,8 @@ export interface Database {
   ledger_holds: LedgerHoldsTable;
   idempotency_keys: IdempotencyKeysTable;
   service_credentials: ServiceCredentialsTable;
+  withdrawal_addresses: WithdrawalAddressesTable;
+  withdrawal_caps: WithdrawalCapsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -15,6 +15,7 @@ import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
 import { platformRoutes } from './routes/platform.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { withdrawalSettingsRoutes } from './routes/withdrawal-settings.routes.js';
 import { mountWebApp } from './web-app.js';
 
 export interface AppOptions {
@@ -58,6 +59,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', meRoutes());
   app.route('/', ledgerRoutes());
   app.route('/', platformRoutes());
+  app.route('/', withdrawalSettingsRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceCredential', {
     type: 'http',

@@ -59,7 +59,7 @@ describe('securityCheckup: checklist and score', () => {
       ['withdrawal-lock', 'essentials', '/security/withdrawal-lock'],
       ['devices', 'essentials', '/security/devices'],
       ['passkeys', 'advanced', '/security/passkeys'],
-      ['whitelist', 'advanced', '/security/whitelist'],
+      ['whitelist', 'advanced', '/security/addresses'],
       ['backup-codes', 'advanced', '/security/backup-codes'],
       ['api-keys', 'advanced', '/security/api-keys'],
       ['settings-lock', 'advanced', '/security/settings-lock'],

@@ -107,7 +107,7 @@ const ITEMS: readonly ItemSpec[] = [
     title: 'Allow withdrawals only to saved addresses',
     description: 'A new address must wait before it can be used, giving you time to stop a thief.',
     weight: 10,
-    settingPath: '/security/whitelist',
+    settingPath: '/security/addresses',
     state: (i) => i.whitelistOn,
   },
   {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { updateUser } from '../../db/repositories/user.repository.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
+import { withdrawalLockState } from '../../domain/withdrawals/settings.js';
 import { ipAllowed, normalizeAllowlist } from '../../domain/identity/ip-allowlist.js';
 import { securityCheckup } from '../../domain/identity/security-checkup.js';
 import type { Principal, RequestContext } from './context.js';
@@ -162,8 +163,9 @@ export async function getSecurityCheckup(deps: Deps, principal: Principal) {
     passkeyCount: c.passkeys,
     backupCodesRemaining: c.backupCodesRemaining,
     antiPhishingCodeSet: user.anti_phishing_code !== null,
-    // Withdrawal controls and API keys arrive with the ledger and API-key issues.
-    withdrawalLockOn: null,
+    // "On" while an unlock waits: the lock still holds until then.
+    withdrawalLockOn: withdrawalLockState(user, now).state !== 'off',
+    // Whitelist-only withdrawals and API keys arrive with the withdrawal flow and the API-key issue.
     whitelistOn: null,
     trustedDeviceCount: devices.filter((d) => d.trusted).length,
     staleDeviceCount: devices.filter((d) => d.last_seen_at < staleBefore).length,

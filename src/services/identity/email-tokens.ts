@@ -3,7 +3,13 @@ import type { Deps } from '../../deps.js';
 import { hashToken, isWellFormedToken, newToken } from '../common/tokens.js';
 
 export type EmailTokenPurpose =
-  'verify_email' | 'device_approval' | 'not_me' | 'password_reset' | 'recovery_confirm' | 'email_change';
+  | 'verify_email'
+  | 'device_approval'
+  | 'not_me'
+  | 'password_reset'
+  | 'recovery_confirm'
+  | 'email_change'
+  | 'address_confirm';
 
 /** Issues a single-use link token; only its hash is stored. */
 export async function issueEmailToken(

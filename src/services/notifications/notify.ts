@@ -19,6 +19,8 @@ export type NotificationEvent =
   | 'hard_lock'
   | 'password_reset'
   | 'recovery'
+  | 'address_book'
+  | 'withdrawal_protection'
   | 'sign_in_blocked';
 
 export interface Notification {
