@@ -24,6 +24,7 @@ import {
 } from './pages/settings';
 import { ApproveWaitPage, SignInPage } from './pages/sign-in';
 import { SignUpPage, VerifyEmailPage } from './pages/sign-up';
+import { AddressBookPage, ConfirmAddressPage, WithdrawalLockPage } from './pages/withdrawal-protection';
 
 /** `/`: the security center when signed in, the sign-in page otherwise. */
 function Home() {
@@ -62,6 +63,7 @@ export const router = createBrowserRouter([
       { path: '/recovery', element: <RecoveryPage /> },
       { path: '/recovery/cancel', element: <RecoveryCancelPage /> },
       { path: '/confirm-email-change', element: <ConfirmEmailChangePage /> },
+      { path: '/confirm-address', element: <ConfirmAddressPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
@@ -71,6 +73,8 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <OverviewPage /> },
       { path: 'balances', element: <BalancesPage /> },
+      { path: 'addresses', element: <AddressBookPage /> },
+      { path: 'withdrawal-lock', element: <WithdrawalLockPage /> },
       { path: 'totp', element: <TotpPage /> },
       { path: 'passkeys', element: <PasskeysPage /> },
       { path: 'backup-codes', element: <BackupCodesPage /> },
