@@ -1,13 +1,11 @@
 import type { Executor, Trx } from '../../db/database.js';
-import { findUserById, lockUserById, updateUser } from '../../db/repositories/user.repository.js';
+import { findUserById, updateUser } from '../../db/repositories/user.repository.js';
 import type { UserRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
-import { appendAudit } from '../audit/append-audit.js';
-import { notifyUser } from '../notifications/notify.js';
 import type { Principal, RequestContext } from './context.js';
-import { actorOf } from './context.js';
 import { assertFreshStepUp } from './sessions.js';
+import { changeUserSetting } from './user-setting-change.js';
 
 /**
  * The settings lock (SPEC S1): while on, no security setting can change. Lifting it is a request
@@ -46,6 +44,7 @@ export async function assertSettingsUnlocked(
     throw new CustosError('SETTINGS_LOCKED');
 }
 
+/** A settings-lock change, then the state it left. */
 async function change(
   deps: Deps,
   principal: Principal,
@@ -56,28 +55,12 @@ async function change(
     now: Date,
   ) => Promise<{ type: string; data: Record<string, unknown>; lines: string[] }>,
 ) {
-  return deps.db.transaction().execute(async (trx) => {
-    const user = await lockUserById(trx, principal.userId);
-    if (!user) throw new CustosError('UNAUTHENTICATED');
-    const now = deps.clock.now();
-    const { type, data, lines } = await fn(trx, user, now);
-    await notifyUser(trx, deps, user, {
-      event: 'security_setting_changed',
-      subject: 'Your security settings lock changed',
-      lines,
-      data: { change: type },
-    });
-    await appendAudit(trx, deps, {
-      type,
-      actor: actorOf(principal),
-      userId: user.id,
-      ip: ctx.ip,
-      deviceId: principal.deviceId,
-      data,
-    });
-    const fresh = await findUserById(trx, user.id);
-    return settingsLockState(fresh!, now);
-  });
+  await changeUserSetting(deps, principal, ctx, 'security_setting_changed', async (trx, user, now) => ({
+    ...(await fn(trx, user, now)),
+    subject: 'Your security settings lock changed',
+  }));
+  const fresh = await findUserById(deps.db, principal.userId);
+  return settingsLockState(fresh!, deps.clock.now());
 }
 
 export function lockSettings(deps: Deps, principal: Principal, unlockDelayDays: number, ctx: RequestContext) {

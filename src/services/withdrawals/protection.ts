@@ -1,4 +1,4 @@
-import { lockUserById, updateUser } from '../../db/repositories/user.repository.js';
+import { updateUser } from '../../db/repositories/user.repository.js';
 import type { UserRow } from '../../db/schema.js';
 import type { Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
@@ -11,12 +11,11 @@ import {
   withdrawalLockState,
   type WithdrawalLockState,
 } from '../../domain/withdrawals/settings.js';
-import { appendAudit } from '../audit/append-audit.js';
-import { actorOf, type Principal, type RequestContext } from '../identity/context.js';
+import type { Principal, RequestContext } from '../identity/context.js';
+import { changeUserSetting, type SettingChange } from '../identity/user-setting-change.js';
 import { assertFreshStepUp } from '../identity/sessions.js';
 import { settingsLockState } from '../identity/settings-lock.js';
 import { assertKnownAsset } from '../ledger/transfers.js';
-import { notifyUser } from '../notifications/notify.js';
 
 export interface ProtectionView {
   readonly withdrawalLock: WithdrawalLockState;
@@ -50,41 +49,20 @@ export async function getProtection(
   };
 }
 
-/** One change of a withdrawal protection, under the user's row lock, notified and audited. */
+/** One change of a withdrawal protection (notified and audited), then what is in force. */
 async function change(
   deps: Deps,
   principal: Principal,
   ctx: RequestContext,
-  fn: (
-    trx: Trx,
-    user: UserRow,
-    now: Date,
-  ) => Promise<{ type: string; data: Record<string, unknown>; subject: string; lines: string[] }>,
+  fn: (trx: Trx, user: UserRow, now: Date) => Promise<Omit<SettingChange, 'action'>>,
 ): Promise<ProtectionView> {
-  await deps.db.transaction().execute(async (trx) => {
-    const user = await lockUserById(trx, principal.userId);
-    if (!user) throw new CustosError('UNAUTHENTICATED');
-    const now = deps.clock.now();
-    const done = await fn(trx, user, now);
-    await notifyUser(trx, deps, user, {
-      event: 'withdrawal_protection',
-      subject: done.subject,
-      lines: done.lines,
-      action: {
-        label: 'Review your withdrawal protection',
-        url: `${deps.config.publicUrl}/security/withdrawal-lock`,
-      },
-      data: { change: done.type, ...done.data },
-    });
-    await appendAudit(trx, deps, {
-      type: done.type,
-      actor: actorOf(principal),
-      userId: user.id,
-      ip: ctx.ip,
-      deviceId: principal.deviceId,
-      data: done.data,
-    });
-  });
+  await changeUserSetting(deps, principal, ctx, 'withdrawal_protection', async (trx, user, now) => ({
+    ...(await fn(trx, user, now)),
+    action: {
+      label: 'Review your withdrawal protection',
+      url: `${deps.config.publicUrl}/security/withdrawal-lock`,
+    },
+  }));
   return getProtection(deps, principal.userId);
 }
 

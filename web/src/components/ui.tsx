@@ -243,3 +243,25 @@ export function DataTable({
     </div>
   );
 }
+
+/** A labelled drop-down list. */
+export function SelectField(props: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: readonly (readonly [value: string, label: string])[];
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

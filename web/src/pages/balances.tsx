@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
 import { api, ApiError, get } from '../api';
-import { DataTable, ErrorNote, Field, Notice, onSubmit, Page, Submit } from '../components/ui';
+import { DataTable, ErrorNote, Field, Notice, onSubmit, Page, SelectField, Submit } from '../components/ui';
 
 interface Asset {
   symbol: string;
@@ -171,36 +171,24 @@ function TransferForm({
   return (
     <form className="card form" onSubmit={onSubmit(() => !transfer.isPending && transfer.mutate())}>
       <h2>Transfer between your accounts</h2>
-      <div className="field">
-        <label htmlFor="transfer-from">From</label>
-        <select id="transfer-from" value={fromId} onChange={(e) => setFrom(e.target.value)}>
-          {accounts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="transfer-to">To</label>
-        <select id="transfer-to" value={toId} onChange={(e) => setTo(e.target.value)}>
-          {accounts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="transfer-asset">Asset</label>
-        <select id="transfer-asset" value={symbol} onChange={(e) => setAsset(e.target.value)}>
-          {assets.map((a) => (
-            <option key={a.symbol} value={a.symbol}>
-              {a.symbol}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        label="From"
+        value={fromId}
+        onChange={setFrom}
+        options={accounts.map((a) => [a.id, a.name] as const)}
+      />
+      <SelectField
+        label="To"
+        value={toId}
+        onChange={setTo}
+        options={accounts.map((a) => [a.id, a.name] as const)}
+      />
+      <SelectField
+        label="Asset"
+        value={symbol}
+        onChange={setAsset}
+        options={assets.map((a) => [a.symbol, a.symbol] as const)}
+      />
       <Field
         label="Amount"
         inputMode="text"

@@ -5,7 +5,17 @@ import { api, get, post, type SettingsLock } from '../api';
 import { useAccount } from '../components/layout';
 import { NewPasswordField } from '../components/password-field';
 import { useSensitive } from '../components/step-up';
-import { DataTable, Countdown, ErrorNote, Field, Notice, Page, Submit, onSubmit } from '../components/ui';
+import {
+  DataTable,
+  Countdown,
+  ErrorNote,
+  Field,
+  Notice,
+  Page,
+  Submit,
+  onSubmit,
+  SelectField,
+} from '../components/ui';
 
 function useRefresh() {
   const qc = useQueryClient();
@@ -136,16 +146,12 @@ export function SettingsLockPage() {
     >
       {lock.state === 'off' ? (
         <form onSubmit={onSubmit(() => enable.mutate())} className="form">
-          <div className="field">
-            <label htmlFor="delay">Unlock delay (days)</label>
-            <select id="delay" value={days} onChange={(e) => setDays(e.target.value)}>
-              {[1, 2, 3, 7, 14, 30].map((d) => (
-                <option key={d} value={d}>
-                  {d} day{d > 1 ? 's' : ''}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label="Unlock delay (days)"
+            value={days}
+            onChange={setDays}
+            options={[1, 2, 3, 7, 14, 30].map((d) => [String(d), `${d} day${d > 1 ? 's' : ''}`] as const)}
+          />
           <ErrorNote error={enable.error} />
           <Submit busy={enable.isPending}>Lock my settings</Submit>
         </form>
@@ -297,23 +303,15 @@ export function HistoryPage() {
   });
   return (
     <Page title="Security history" intro="Every security event of your account, newest first.">
-      <div className="field inline">
-        <label htmlFor="history-type">Show</label>
-        <select
-          id="history-type"
-          value={type}
-          onChange={(e) => {
-            setType(e.target.value);
-            setCursors([null]);
-          }}
-        >
-          {HISTORY_FILTERS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        label="Show"
+        value={type}
+        onChange={(v) => {
+          setType(v);
+          setCursors([null]);
+        }}
+        options={HISTORY_FILTERS}
+      />
       <ErrorNote error={history.error} />
       <DataTable caption="Security events" columns={['When', 'Event', 'IP address', 'Device']}>
         {(history.data?.items ?? []).map((h) => (

@@ -4,7 +4,17 @@ import { Link, useSearchParams } from 'react-router';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
 import { api, ApiError, get, post } from '../api';
 import { useSensitive } from '../components/step-up';
-import { Countdown, DataTable, ErrorNote, Field, Notice, onSubmit, Page, Submit } from '../components/ui';
+import {
+  Countdown,
+  DataTable,
+  ErrorNote,
+  Field,
+  Notice,
+  onSubmit,
+  Page,
+  SelectField,
+  Submit,
+} from '../components/ui';
 
 interface Asset {
   symbol: string;
@@ -111,16 +121,12 @@ export function AddressBookPage() {
       </DataTable>
       <form className="card form" onSubmit={onSubmit(() => !add.isPending && add.mutate())}>
         <h2>Add an address</h2>
-        <div className="field">
-          <label htmlFor="address-asset">Asset</label>
-          <select id="address-asset" value={symbol} onChange={(e) => setAsset(e.target.value)}>
-            {(assets.data?.items ?? []).map((a) => (
-              <option key={a.symbol} value={a.symbol}>
-                {a.symbol} on {a.network}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          label="Asset"
+          value={symbol}
+          onChange={setAsset}
+          options={(assets.data?.items ?? []).map((a) => [a.symbol, `${a.symbol} on ${a.network}`] as const)}
+        />
         <Field
           label="Address"
           value={address}
