@@ -60,6 +60,23 @@ async function postgresReachable(url) {
   }
 }
 
+/**
+ * Each test file on PostgreSQL works in a schema of its own (t_<12 hex>), left in place while the
+ * suite runs (see test/fixtures/harness.ts); they are all dropped before and after the run.
+ */
+async function dropTestSchemas(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query(
+      "select nspname from pg_namespace where nspname ~ '^t_[0-9a-f]{12}$'",
+    );
+    for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 vitest('unit and property tests', ['--project', 'unit']);
 /** The integration suite, then the timing comparisons alone so nothing else disturbs them. */
 function integration(label, databaseUrl) {
@@ -72,7 +89,9 @@ integration('PGlite (embedded)', '');
 const pgUrl = process.env.TEST_DATABASE_URL || DEFAULT_PG;
 const reachable = await postgresReachable(pgUrl);
 if (reachable === true) {
+  await dropTestSchemas(pgUrl);
   integration(`PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//')})`, pgUrl);
+  await dropTestSchemas(pgUrl);
 } else if (ci) {
   console.error(`\nPostgreSQL is required in CI but not reachable at ${pgUrl}: ${reachable}`);
   exitCode = 1;
