@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { parsePositiveAmount } from '../domain/ledger/amount.js';
 
 export const ErrorEnvelope = z
   .object({
@@ -53,11 +54,10 @@ export const created = <T extends z.ZodType>(schema: T, description = 'Created')
 });
 
 /** Smallest units as a canonical decimal string: bigint-safe, never a JSON number. */
-const UINT256_MAX = 2n ** 256n - 1n;
 export const Amount = z
   .string()
   .regex(/^[1-9][0-9]{0,77}$/, 'a positive integer in smallest units, as a string')
-  .refine((s) => !/^[0-9]+$/.test(s) || BigInt(s) <= UINT256_MAX, 'at most 2^256 - 1')
+  .refine((s) => !/^[0-9]+$/.test(s) || parsePositiveAmount(s) !== null, 'at most 2^256 - 1')
   .openapi({
     example: '150000000',
     description: 'Positive integer in the asset’s smallest unit, at most 2^256 − 1',
@@ -66,7 +66,7 @@ export const SignedAmount = z
   .string()
   .regex(/^-?[1-9][0-9]{0,77}$/, 'a non-zero integer in smallest units, as a string')
   .refine(
-    (s) => !/^-?[0-9]+$/.test(s) || BigInt(s.replace('-', '')) <= UINT256_MAX,
+    (s) => !/^-?[0-9]+$/.test(s) || parsePositiveAmount(s.replace('-', '')) !== null,
     'at most 2^256 - 1 either way',
   )
   .openapi({ example: '-6000000' });

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { runCli } from '../fixtures/cli.js';
 import { appendAudit } from '../../src/services/audit/append-audit.js';
 import { createCheckpoint, exportAuditJsonl, verifyAuditLog } from '../../src/services/audit/audit-log.js';
 import { createHarness, type Harness, signUp, TEST_PASSWORD, uniqueEmail } from '../fixtures/harness.js';
@@ -207,13 +206,7 @@ describe('custos audit verify (CLI)', () => {
     await deps.db.updateTable('audit_events').set({ actor: 'someone-else' }).where('seq', '=', '4').execute();
     await closeDeps(deps);
 
-    const run = promisify(execFile);
-    const bin = path.resolve('bin/custos.mjs');
-    const env = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-    const result = await run(process.execPath, [bin, 'audit', 'verify'], { env }).then(
-      () => ({ code: 0, stdout: '' }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
+    const result = await runCli(dataDir, 'audit', 'verify');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('first bad event is #4');
     fs.rmSync(dataDir, { recursive: true, force: true });

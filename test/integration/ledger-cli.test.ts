@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -10,19 +8,9 @@ import { openDatabase } from '../../src/db/database.js';
 import { buildDeps, closeDeps } from '../../src/deps.js';
 import { move } from '../../src/domain/ledger/journal.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { runCli } from '../fixtures/cli.js';
 import { postTransaction } from '../../src/services/ledger/post-transaction.js';
 import { SYSTEM_ACCOUNTS } from '../../src/services/ledger/system-accounts.js';
-
-const run = promisify(execFile);
-const bin = path.resolve('bin/custos.mjs');
-
-async function cli(dataDir: string, ...args: string[]) {
-  const env = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-  return run(process.execPath, [bin, ...args], { env }).then(
-    (r) => ({ code: 0, stdout: r.stdout }),
-    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-  );
-}
 
 describe('custos ledger check and platform credentials (CLI)', () => {
   it('passes on a sound ledger, exits 1 naming the problem on a tampered one; credentials are created once', async () => {
@@ -45,11 +33,11 @@ describe('custos ledger check and platform credentials (CLI)', () => {
     );
     await closeDeps(deps);
 
-    const sound = await cli(dataDir, 'ledger', 'check');
+    const sound = await runCli(dataDir, 'ledger', 'check');
     expect(sound.code).toBe(0);
     expect(sound.stdout).toContain('ledger consistent: 1 transactions, 2 postings');
 
-    const created = await cli(
+    const created = await runCli(
       dataDir,
       'platform',
       'credentials',
@@ -61,11 +49,12 @@ describe('custos ledger check and platform credentials (CLI)', () => {
     );
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/svc_[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}/);
-    const listed = await cli(dataDir, 'platform', 'credentials', 'list');
+    const listed = await runCli(dataDir, 'platform', 'credentials', 'list');
     expect(listed.stdout).toContain('watcher');
     expect(listed.stdout).not.toMatch(/svc_/); // the secret is never shown again
     expect(
-      (await cli(dataDir, 'platform', 'credentials', 'create', '--name', 'x', '--scopes', 'withdraw')).code,
+      (await runCli(dataDir, 'platform', 'credentials', 'create', '--name', 'x', '--scopes', 'withdraw'))
+        .code,
     ).not.toBe(0);
 
     const db2 = await openDatabase({ pgliteDir: config.pgliteDir });
@@ -73,7 +62,7 @@ describe('custos ledger check and platform credentials (CLI)', () => {
       db2.db,
     );
     await db2.close();
-    const tampered = await cli(dataDir, 'ledger', 'check');
+    const tampered = await runCli(dataDir, 'ledger', 'check');
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toContain('LEDGER INCONSISTENT');
     expect(tampered.stdout).toContain('balance_mismatch');

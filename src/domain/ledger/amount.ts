@@ -1,17 +1,19 @@
 /**
  * Amounts are integers in the asset's smallest unit: `bigint` in code, NUMERIC(78,0) in the
  * database, and canonical decimal strings on the wire ("1500000", never "1.5e6", "01" or "-0").
- * 78 digits hold any unsigned 256-bit integer, so an 18-decimal token cannot overflow.
+ * One amount is at most 2^256 − 1 (any token's), which takes 78 digits, so an 18-decimal token
+ * cannot overflow and a column of 78 digits holds several of the largest.
  */
 export const MAX_AMOUNT_DIGITS = 78;
-export const MAX_AMOUNT = 10n ** BigInt(MAX_AMOUNT_DIGITS) - 1n;
+export const MAX_AMOUNT = 2n ** 256n - 1n;
 
 const CANONICAL = /^(0|[1-9][0-9]*)$/;
 
 /** A non-negative amount from its canonical string, or null. */
 export function parseAmount(s: string): bigint | null {
   if (typeof s !== 'string' || s.length > MAX_AMOUNT_DIGITS || !CANONICAL.test(s)) return null;
-  return BigInt(s);
+  const v = BigInt(s);
+  return v <= MAX_AMOUNT ? v : null;
 }
 
 /** A strictly positive amount (what every operation moves), or null. */

@@ -6,24 +6,10 @@ import {
   isCancellable,
   isTerminal,
   transition,
+  WITHDRAWAL_EVENTS,
   WITHDRAWAL_STATES,
-  type WithdrawalEvent,
   type WithdrawalState,
 } from './state-machine.js';
-
-const EVENTS: WithdrawalEvent[] = [
-  'review_approved',
-  'review_rejected',
-  'email_confirmed',
-  'confirmation_expired',
-  'cooling_off_ended',
-  'broadcast_started',
-  'broadcast_accepted',
-  'broadcast_refused',
-  'chain_confirmed',
-  'cancelled_by_user',
-  'stopped_by_platform',
-];
 
 describe('withdrawal state machine', () => {
   it('the usual paths', () => {
@@ -65,7 +51,7 @@ describe('withdrawal state machine', () => {
       fc.property(
         fc.constantFrom<'allow' | 'confirm' | 'review'>('allow', 'confirm', 'review'),
         fc.boolean(),
-        fc.array(fc.constantFrom(...EVENTS), { maxLength: 30 }),
+        fc.array(fc.constantFrom(...WITHDRAWAL_EVENTS), { maxLength: 30 }),
         (risk, large, events) => {
           let state: WithdrawalState = initialState(risk, large);
           let settled = 0;

@@ -20,18 +20,20 @@ export const WITHDRAWAL_STATES = [
 ] as const;
 export type WithdrawalState = (typeof WITHDRAWAL_STATES)[number];
 
-export type WithdrawalEvent =
-  | 'review_approved'
-  | 'review_rejected'
-  | 'email_confirmed'
-  | 'confirmation_expired'
-  | 'cooling_off_ended'
-  | 'broadcast_started'
-  | 'broadcast_accepted'
-  | 'broadcast_refused'
-  | 'chain_confirmed'
-  | 'cancelled_by_user'
-  | 'stopped_by_platform';
+export const WITHDRAWAL_EVENTS = [
+  'review_approved',
+  'review_rejected',
+  'email_confirmed',
+  'confirmation_expired',
+  'cooling_off_ended',
+  'broadcast_started',
+  'broadcast_accepted',
+  'broadcast_refused',
+  'chain_confirmed',
+  'cancelled_by_user',
+  'stopped_by_platform',
+] as const;
+export type WithdrawalEvent = (typeof WITHDRAWAL_EVENTS)[number];
 
 /** Where a withdrawal starts, from the risk assessment of its request (the policy passed). */
 export function initialState(risk: 'allow' | 'confirm' | 'review', large: boolean): WithdrawalState {

@@ -59,16 +59,22 @@ export async function listAccounts(
   deps: Pick<Deps, 'db' | 'clock' | 'random'>,
   userId: string,
 ): Promise<AccountView[]> {
-  await ensureMainAccount(deps.db, deps, userId);
-  const rows = await deps.db
-    .selectFrom('ledger_accounts as a')
-    .leftJoin('ledger_balances as b', 'b.account_id', 'a.id')
-    .select(['a.id', 'a.name', 'a.is_main', 'a.created_at', 'b.asset', 'b.balance', 'b.held'])
-    .where('a.user_id', '=', userId)
-    .orderBy('a.is_main', 'desc')
-    .orderBy('a.created_at')
-    .orderBy('b.asset')
-    .execute();
+  const read = () =>
+    deps.db
+      .selectFrom('ledger_accounts as a')
+      .leftJoin('ledger_balances as b', 'b.account_id', 'a.id')
+      .select(['a.id', 'a.name', 'a.is_main', 'a.created_at', 'b.asset', 'b.balance', 'b.held'])
+      .where('a.user_id', '=', userId)
+      .orderBy('a.is_main', 'desc')
+      .orderBy('a.created_at')
+      .orderBy('b.asset')
+      .execute();
+  let rows = await read();
+  // The main account is created on the first read that finds none, not written on every read.
+  if (!rows.some((r) => r.is_main)) {
+    await ensureMainAccount(deps.db, deps, userId);
+    rows = await read();
+  }
   const byId = new Map<
     string,
     AccountView & { balances: { asset: string; balance: bigint; held: bigint }[] }

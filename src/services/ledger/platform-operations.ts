@@ -5,9 +5,9 @@ import { CustosError } from '../../domain/errors.js';
 import { move, type Posting, settlement } from '../../domain/ledger/journal.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { ensureMainAccount, ownAccount } from './accounts.js';
+import { assetOf } from './assets.js';
 import { postTransaction } from './post-transaction.js';
 import { SYSTEM_ACCOUNTS } from './system-accounts.js';
-import { assertKnownAsset } from './transfers.js';
 
 /** Who posts platform operations: a service credential (see service-credentials.ts). */
 export interface ServicePrincipal {
@@ -115,8 +115,7 @@ export interface DepositInput {
 
 /** Credits a confirmed deposit, once per (network, transaction, output). */
 export function creditDeposit(deps: Deps, service: ServicePrincipal, input: DepositInput) {
-  assertKnownAsset(deps, input.asset);
-  const asset = deps.config.assets.find((a) => a.symbol === input.asset)!;
+  const asset = assetOf(deps, input.asset);
   if (asset.network !== input.network)
     throw new CustosError('VALIDATION_FAILED', {
       message: `${asset.symbol} is received on ${asset.network}.`,
@@ -141,8 +140,8 @@ export interface SettlementInput {
 
 /** A trade the platform's matching engine executed: what the customer received and gave, and the fee. */
 export function postSettlement(deps: Deps, service: ServicePrincipal, input: SettlementInput) {
-  for (const leg of input.legs) assertKnownAsset(deps, leg.asset);
-  if (input.fee) assertKnownAsset(deps, input.fee.asset);
+  for (const leg of input.legs) assetOf(deps, leg.asset);
+  if (input.fee) assetOf(deps, input.fee.asset);
   if (new Set(input.legs.map((l) => l.asset)).size !== input.legs.length)
     throw new CustosError('VALIDATION_FAILED', { message: 'One leg per asset.' });
   return postOnce(deps, service, {
@@ -170,7 +169,7 @@ export interface SimpleInput {
 
 /** A fee outside a trade (e.g. a monthly fee). */
 export function chargeFee(deps: Deps, service: ServicePrincipal, input: SimpleInput) {
-  assertKnownAsset(deps, input.asset);
+  assetOf(deps, input.asset);
   return postOnce(deps, service, {
     kind: 'fee',
     reference: input.reference,
@@ -183,7 +182,7 @@ export function chargeFee(deps: Deps, service: ServicePrincipal, input: SimpleIn
 
 /** The platform pays a customer back (an incident, a goodwill credit), from its own account. */
 export function reimburse(deps: Deps, service: ServicePrincipal, input: SimpleInput) {
-  assertKnownAsset(deps, input.asset);
+  assetOf(deps, input.asset);
   return postOnce(deps, service, {
     kind: 'reimbursement',
     reference: input.reference,

@@ -4,6 +4,7 @@ import { move } from '../../domain/ledger/journal.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { actorOf, type Principal, type RequestContext } from '../identity/context.js';
 import { ownAccount } from './accounts.js';
+import { assetOf } from './assets.js';
 import { idempotent } from './idempotency.js';
 import { postTransaction } from './post-transaction.js';
 
@@ -13,10 +14,6 @@ export interface TransferInput {
   readonly asset: string;
   readonly amount: bigint;
   readonly idempotencyKey: string | undefined;
-}
-
-export function assertKnownAsset(deps: Pick<Deps, 'config'>, symbol: string): void {
-  if (!deps.config.assets.some((a) => a.symbol === symbol)) throw new CustosError('UNKNOWN_ASSET');
 }
 
 /**
@@ -29,7 +26,7 @@ export function transferBetweenOwnAccounts(
   input: TransferInput,
   ctx: RequestContext,
 ) {
-  assertKnownAsset(deps, input.asset);
+  assetOf(deps, input.asset);
   if (input.fromAccountId === input.toAccountId)
     throw new CustosError('VALIDATION_FAILED', { message: 'Choose two different accounts.' });
   return idempotent(

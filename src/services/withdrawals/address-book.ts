@@ -7,7 +7,7 @@ import { actorOf, type Principal, type RequestContext } from '../identity/contex
 import { consumeEmailToken, issueEmailToken } from '../identity/email-tokens.js';
 import { assertFreshStepUp } from '../identity/sessions.js';
 import { settingsLockState } from '../identity/settings-lock.js';
-import { assertKnownAsset } from '../ledger/transfers.js';
+import { assetOf } from '../ledger/assets.js';
 import { notifyUser } from '../notifications/notify.js';
 
 export interface AddressView {
@@ -73,8 +73,7 @@ export async function addAddress(
   input: { asset: string; address: string; label: string },
   ctx: RequestContext,
 ): Promise<AddressView> {
-  assertKnownAsset(deps, input.asset);
-  const asset = deps.config.assets.find((a) => a.symbol === input.asset)!;
+  const asset = assetOf(deps, input.asset);
   if (!isPlausibleAddress(asset.network, input.address))
     throw new CustosError('VALIDATION_FAILED', { message: `This is not a ${asset.network} address.` });
   assertFreshStepUp(deps, principal);

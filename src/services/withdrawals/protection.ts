@@ -15,7 +15,7 @@ import type { Principal, RequestContext } from '../identity/context.js';
 import { changeUserSetting, type SettingChange } from '../identity/user-setting-change.js';
 import { assertFreshStepUp } from '../identity/sessions.js';
 import { settingsLockState } from '../identity/settings-lock.js';
-import { assertKnownAsset } from '../ledger/transfers.js';
+import { assetOf } from '../ledger/assets.js';
 
 export interface ProtectionView {
   readonly withdrawalLock: WithdrawalLockState;
@@ -117,7 +117,7 @@ export function setDailyCap(
   input: { asset: string; dailyLimit: bigint | null },
   ctx: RequestContext,
 ) {
-  assertKnownAsset(deps, input.asset);
+  assetOf(deps, input.asset);
   return change(deps, principal, ctx, async (trx, user, now) => {
     const row = await trx
       .selectFrom('withdrawal_caps')

@@ -1,7 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
 import { api, ApiError, get } from '../api';
+import { useRefetch } from '../components/queries';
 import { DataTable, ErrorNote, Field, Notice, onSubmit, Page, SelectField, Submit } from '../components/ui';
 
 interface Asset {
@@ -42,7 +43,6 @@ const KIND: Record<string, string> = {
 };
 
 export function BalancesPage() {
-  const qc = useQueryClient();
   const assets = useQuery({
     queryKey: ['assets'],
     queryFn: () => get<{ items: Asset[] }>('/v1/ledger/assets'),
@@ -55,10 +55,7 @@ export function BalancesPage() {
     queryKey: ['ledger-entries'],
     queryFn: () => get<{ items: Entry[]; nextCursor: string | null }>('/v1/ledger/entries?limit=20'),
   });
-  const reload = () => {
-    void qc.invalidateQueries({ queryKey: ['ledger-accounts'] });
-    void qc.invalidateQueries({ queryKey: ['ledger-entries'] });
-  };
+  const reload = useRefetch('ledger-accounts', 'ledger-entries');
   const decimals = (symbol: string) => assets.data?.items.find((a) => a.symbol === symbol)?.decimals ?? 0;
   const show = (amount: string, symbol: string) =>
     `${formatUnits(BigInt(amount), decimals(symbol))} ${symbol}`;

@@ -1,5 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, get, post } from '../api';
+import { useRefetch } from '../components/queries';
 import { useSensitive } from '../components/step-up';
 import { DataTable, ErrorNote, fmt, Notice, Page, RenameRemove } from '../components/ui';
 
@@ -25,7 +26,6 @@ interface Session {
 }
 
 export function DevicesPage() {
-  const qc = useQueryClient();
   const sensitive = useSensitive();
   const devices = useQuery({
     queryKey: ['devices'],
@@ -35,11 +35,7 @@ export function DevicesPage() {
     queryKey: ['sessions'],
     queryFn: () => get<{ items: Session[] }>('/v1/me/sessions'),
   });
-  const reload = () => {
-    void qc.invalidateQueries({ queryKey: ['devices'] });
-    void qc.invalidateQueries({ queryKey: ['sessions'] });
-    void qc.invalidateQueries({ queryKey: ['checkup'] });
-  };
+  const reload = useRefetch('devices', 'sessions');
   const update = useMutation({
     mutationFn: ({ id, patch }: { id: string; patch: { name?: string; trusted?: boolean } }) =>
       sensitive(() => api('PATCH', `/v1/me/devices/${id}`, patch)),

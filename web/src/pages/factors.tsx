@@ -1,9 +1,10 @@
 import { startRegistration } from '@simplewebauthn/browser';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'react';
 import { api, ApiError, get, post, webauthnReason } from '../api';
 import { useAccount } from '../components/layout';
+import { useRefetch } from '../components/queries';
 import { useSensitive } from '../components/step-up';
 import {
   DataTable,
@@ -17,14 +18,6 @@ import {
   RenameRemove,
 } from '../components/ui';
 
-function useRefreshAccount() {
-  const qc = useQueryClient();
-  return () => {
-    void qc.invalidateQueries({ queryKey: ['me'] });
-    void qc.invalidateQueries({ queryKey: ['checkup'] });
-  };
-}
-
 function EndOthers({ checked, onChange }: { checked: boolean; onChange: (v: boolean) => void }) {
   return (
     <label className="check">
@@ -36,7 +29,7 @@ function EndOthers({ checked, onChange }: { checked: boolean; onChange: (v: bool
 
 export function TotpPage() {
   const account = useAccount().data!;
-  const refresh = useRefreshAccount();
+  const refresh = useRefetch('me');
   const sensitive = useSensitive();
   const [setup, setSetup] = useState<{ secret: string; uri: string } | null>(null);
   const [qr, setQr] = useState<string | null>(null);
@@ -145,17 +138,12 @@ interface Passkey {
 const MAX_PASSKEYS = 10;
 
 export function PasskeysPage() {
-  const refresh = useRefreshAccount();
   const sensitive = useSensitive();
   const list = useQuery({
     queryKey: ['passkeys'],
     queryFn: () => get<{ items: Passkey[] }>('/v1/me/passkeys'),
   });
-  const qc = useQueryClient();
-  const reload = () => {
-    void qc.invalidateQueries({ queryKey: ['passkeys'] });
-    refresh();
-  };
+  const reload = useRefetch('passkeys', 'me');
   const [name, setName] = useState('');
   const add = useMutation({
     mutationFn: () =>
@@ -242,7 +230,7 @@ export function PasskeysPage() {
 
 export function BackupCodesPage() {
   const account = useAccount().data!;
-  const refresh = useRefreshAccount();
+  const refresh = useRefetch('me');
   const sensitive = useSensitive();
   const generate = useMutation({
     mutationFn: () => sensitive(() => post<{ codes: string[]; createdAt: string }>('/v1/me/backup-codes')),

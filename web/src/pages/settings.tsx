@@ -1,9 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, get, post, type SettingsLock } from '../api';
 import { useAccount } from '../components/layout';
 import { NewPasswordField } from '../components/password-field';
+import { useRefetch } from '../components/queries';
 import { useSensitive } from '../components/step-up';
 import {
   DataTable,
@@ -17,17 +18,9 @@ import {
   SelectField,
 } from '../components/ui';
 
-function useRefresh() {
-  const qc = useQueryClient();
-  return () => {
-    void qc.invalidateQueries({ queryKey: ['me'] });
-    void qc.invalidateQueries({ queryKey: ['checkup'] });
-  };
-}
-
 export function AntiPhishingPage() {
   const account = useAccount().data!;
-  const refresh = useRefresh();
+  const refresh = useRefetch('me');
   const sensitive = useSensitive();
   const [code, setCode] = useState(account.antiPhishingCode ?? '');
   const save = useMutation({
@@ -72,7 +65,7 @@ export function AntiPhishingPage() {
 
 export function IpAllowlistPage() {
   const account = useAccount().data!;
-  const refresh = useRefresh();
+  const refresh = useRefetch('me');
   const sensitive = useSensitive();
   const [text, setText] = useState(account.ipAllowlist.join('\n'));
   const save = useMutation({
@@ -122,7 +115,7 @@ export function IpAllowlistPage() {
 
 export function SettingsLockPage() {
   const account = useAccount().data!;
-  const refresh = useRefresh();
+  const refresh = useRefetch('me');
   const sensitive = useSensitive();
   const lock = account.settingsLock;
   const [days, setDays] = useState('7');

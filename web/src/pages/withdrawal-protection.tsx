@@ -1,8 +1,9 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
 import { api, ApiError, get, post } from '../api';
+import { useRefetch } from '../components/queries';
 import { useSensitive } from '../components/step-up';
 import {
   Countdown,
@@ -43,17 +44,10 @@ interface Protection {
 const useAssets = () =>
   useQuery({ queryKey: ['assets'], queryFn: () => get<{ items: Asset[] }>('/v1/ledger/assets') });
 
-function useRefresh(...keys: string[]) {
-  const qc = useQueryClient();
-  return () => {
-    for (const k of [...keys, 'checkup']) void qc.invalidateQueries({ queryKey: [k] });
-  };
-}
-
 export function AddressBookPage() {
   const assets = useAssets();
   const sensitive = useSensitive();
-  const refresh = useRefresh('addresses');
+  const refresh = useRefetch('addresses');
   const list = useQuery({
     queryKey: ['addresses'],
     queryFn: () => get<{ items: Address[] }>('/v1/withdrawals/addresses'),
@@ -194,7 +188,7 @@ export function ConfirmAddressPage() {
 export function WithdrawalLockPage() {
   const assets = useAssets();
   const sensitive = useSensitive();
-  const refresh = useRefresh('protection');
+  const refresh = useRefetch('protection');
   const protection = useQuery({
     queryKey: ['protection'],
     queryFn: () => get<Protection>('/v1/withdrawals/protection'),
