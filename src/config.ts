@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { type Asset, parseAssets } from './domain/ledger/assets.js';
+import { parseThresholds, type RiskThresholds } from './domain/risk/withdrawal-risk.js';
+import {
+  type AssetAmounts,
+  DEFAULT_TIERS_JSON,
+  parseAssetAmounts,
+  parseTiers,
+  type Tiers,
+} from './domain/withdrawals/limits.js';
 
 /**
  * Configuration, read once from the environment, validated, frozen.
@@ -63,6 +71,31 @@ const EnvSchema = z.object({
   ADDRESS_ACTIVATION_HOURS: int(1, 24 * 30).default(24),
   MAX_ADDRESSES: int(1, 1000).default(100),
   EMAIL_TOKEN_HOURS: int(1, 72).default(24),
+  // S3 withdrawals. Whitelist-only is the platform default; turning it off is logged.
+  WHITELIST_ONLY: bool.default(true),
+  // 'always': every withdrawal is confirmed by email; 'risk': only those the risk engine asks for.
+  WITHDRAWAL_EMAIL_CONFIRMATION: z.enum(['always', 'risk']).default('always'),
+  WITHDRAWAL_CONFIRM_MINUTES: int(5, 24 * 60).default(30),
+  // Whole units per asset: above this a withdrawal waits COOLING_OFF_HOURS, and a held one
+  // needs two distinct reviewers.
+  LARGE_WITHDRAWALS: z.string().default('BTC:1,ETH:30,USDC:50000'),
+  TWO_REVIEWERS_ABOVE: z.string().default('BTC:1,ETH:30,USDC:50000'),
+  COOLING_OFF_HOURS: int(0, 24 * 30).default(24),
+  REVIEW_EXPIRY_HOURS: int(1, 24 * 30).default(72),
+  WITHDRAWAL_FEES: z.string().default('BTC:0.0001,ETH:0.001,USDC:2'),
+  // JSON of { tier: { ASSET: { perWithdrawal, daily, monthly } } }; see docs/withdrawals.md.
+  WITHDRAWAL_TIERS: z.string().optional(),
+  DEFAULT_TIER: z.string().default('unverified'),
+  RISK_THRESHOLDS: z.string().default('30,60,90'),
+  CHAIN_ADAPTER: z.enum(['simulated', 'webhook']).default('simulated'),
+  CHAIN_SIGNER_URL: z.url().optional(),
+  CHAIN_SIGNER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CHAIN_CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SIM_CHAIN_LATENCY_MS: int(0, 600_000).default(0),
+  SIM_CHAIN_CONFIRM_SECONDS: int(0, 86_400).default(5),
+  BROADCAST_LEASE_SECONDS: int(1, 3600).default(60),
+  WITHDRAWAL_WORKER: bool.default(true),
+  WITHDRAWAL_WORKER_INTERVAL_MS: int(50, 60_000).default(1000),
   DEVICE_APPROVAL_MINUTES: int(5, 24 * 60).default(30),
   SIGN_IN_CHALLENGE_MINUTES: int(1, 60).default(10),
 
@@ -98,6 +131,11 @@ export interface Config extends Readonly<Env> {
   readonly auditSigningKeyFile: string;
   readonly pgliteDir: string;
   readonly assets: readonly Asset[];
+  readonly largeWithdrawals: AssetAmounts;
+  readonly twoReviewersAbove: AssetAmounts;
+  readonly withdrawalFees: AssetAmounts;
+  readonly tiers: Tiers;
+  readonly riskThresholds: RiskThresholds;
   readonly warnings: readonly string[];
 }
 
@@ -165,6 +203,66 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     problems.push(`ASSETS: ${(err as Error).message}`);
   }
+  const parseOr = <T>(name: string, fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return fallback;
+    }
+  };
+  const none: AssetAmounts = new Map();
+  const largeWithdrawals = parseOr(
+    'LARGE_WITHDRAWALS',
+    () => parseAssetAmounts(e.LARGE_WITHDRAWALS, assets),
+    none,
+  );
+  const twoReviewersAbove = parseOr(
+    'TWO_REVIEWERS_ABOVE',
+    () => parseAssetAmounts(e.TWO_REVIEWERS_ABOVE, assets),
+    none,
+  );
+  const withdrawalFees = parseOr('WITHDRAWAL_FEES', () => parseAssetAmounts(e.WITHDRAWAL_FEES, assets), none);
+  const tiers = parseOr<Tiers>(
+    'WITHDRAWAL_TIERS',
+    () =>
+      e.WITHDRAWAL_TIERS
+        ? parseTiers(JSON.parse(e.WITHDRAWAL_TIERS), assets, true)
+        : parseTiers(DEFAULT_TIERS_JSON, assets, false),
+    new Map(),
+  );
+  if (tiers.size && !tiers.has(e.DEFAULT_TIER))
+    problems.push(
+      `DEFAULT_TIER: "${e.DEFAULT_TIER}" is not one of the tiers (${[...tiers.keys()].join(', ')})`,
+    );
+  const riskThresholds = parseOr('RISK_THRESHOLDS', () => parseThresholds(e.RISK_THRESHOLDS), {
+    confirm: 30,
+    review: 60,
+    block: 90,
+  });
+  for (const a of assets) {
+    if (tiers.size && ![...tiers.values()].some((t) => t.has(a.symbol)))
+      warnings.push(`WITHDRAWAL_TIERS: no tier lists ${a.symbol}, so it cannot be withdrawn`);
+    if (!largeWithdrawals.has(a.symbol))
+      warnings.push(`LARGE_WITHDRAWALS: no value for ${a.symbol}, so none of its withdrawals cools off`);
+  }
+  if (!e.WHITELIST_ONLY)
+    warnings.push('WHITELIST_ONLY: off, withdrawals may go to addresses outside the address book');
+  if (e.WITHDRAWAL_EMAIL_CONFIRMATION === 'risk')
+    warnings.push(
+      'WITHDRAWAL_EMAIL_CONFIRMATION: risk, low-risk withdrawals leave without an email confirmation',
+    );
+  if (e.COOLING_OFF_HOURS < 24) {
+    if (production) problems.push('COOLING_OFF_HOURS: must be at least 24 in production (SPEC S3)');
+    else warnings.push('COOLING_OFF_HOURS: below 24 hours (allowed outside production)');
+  }
+  if (e.CHAIN_ADAPTER === 'webhook') {
+    if (!e.CHAIN_SIGNER_URL) problems.push('CHAIN_SIGNER_URL: required with CHAIN_ADAPTER=webhook');
+    if (!e.CHAIN_SIGNER_SECRET) problems.push('CHAIN_SIGNER_SECRET: required with CHAIN_ADAPTER=webhook');
+    if (!e.CHAIN_CALLBACK_SECRET) problems.push('CHAIN_CALLBACK_SECRET: required with CHAIN_ADAPTER=webhook');
+  } else if (production) {
+    warnings.push('CHAIN_ADAPTER: simulated in production, nothing reaches a real chain');
+  }
   if (e.TRUST_PROXY) warnings.push('TRUST_PROXY: client addresses are taken from X-Forwarded-For');
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET && !production)
     problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
@@ -187,6 +285,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pgliteDir: path.join(dataDir, 'pgdata'),
     DATA_DIR: dataDir,
     assets: Object.freeze(assets.map((a) => Object.freeze({ ...a }))),
+    largeWithdrawals,
+    twoReviewersAbove,
+    withdrawalFees,
+    tiers,
+    riskThresholds,
     warnings: Object.freeze(warnings),
   });
 }

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChainAdapter } from './adapters/chain/chain-adapter.js';
+import { createSimulatedChain } from './adapters/chain/simulated-chain.js';
+import { createWebhookChain } from './adapters/chain/webhook-chain.js';
 import { createArgon2Hasher, type PasswordHasher } from './adapters/crypto/password-hasher.js';
 import { loadOrCreateSigningKey, type Signer } from './adapters/crypto/signing-key.js';
 import { createLocalKms, type Kms, loadKeyring } from './adapters/kms/local-kms.js';
@@ -42,6 +45,8 @@ export interface Deps {
   readonly metrics: Metrics;
   readonly passwords: PasswordHasher;
   readonly sessionCache: SessionCache<SessionRow>;
+  /** Where withdrawals go to be signed and broadcast (S3 chain adapters). */
+  readonly chain: ChainAdapter;
   /** Closed by closeDeps: background connections the deps opened. */
   readonly closers: readonly (() => Promise<void>)[];
 }
@@ -55,6 +60,7 @@ export interface BuildOptions {
   log?: Logger;
   database?: DatabaseHandle;
   mailer?: Mailer;
+  chain?: ChainAdapter;
   defaultMetrics?: boolean;
 }
 
@@ -104,6 +110,16 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     const listener = listenForSessionChanges(database, sessionCache, log);
     closers.push(() => listener.close());
   }
+  const now = () => clock.now();
+  const chain =
+    options.chain ??
+    (config.CHAIN_ADAPTER === 'webhook'
+      ? createWebhookChain({ url: config.CHAIN_SIGNER_URL!, secret: config.CHAIN_SIGNER_SECRET!, now })
+      : createSimulatedChain(database.db, {
+          now,
+          confirmSeconds: config.SIM_CHAIN_CONFIRM_SECONDS,
+          latencyMs: config.SIM_CHAIN_LATENCY_MS,
+        }));
   return {
     config,
     db: database.db,
@@ -123,6 +139,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
       parallelism: config.ARGON2_PARALLELISM,
     }),
     sessionCache,
+    chain,
     closers,
   };
 }

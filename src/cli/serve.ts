@@ -4,12 +4,13 @@ import { buildDeps, closeDeps } from '../deps.js';
 import { createApp } from '../http/app.js';
 import { purgeExpired } from '../services/housekeeping.js';
 import { startOutboxWorker } from '../services/notifications/outbox-worker.js';
+import { startWithdrawalWorker } from '../services/withdrawals/processor.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 /**
- * Serves the API and runs the outbox worker. On SIGTERM/SIGINT: readiness turns 503, the server
+ * Serves the API and runs the outbox and withdrawal workers. On SIGTERM/SIGINT: readiness turns 503, the server
  * stops accepting connections and finishes in-flight requests, the worker drains, the database
  * closes; after the grace period it exits regardless.
  */
@@ -18,6 +19,9 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
   let draining = false;
   const app = createApp(deps, { isDraining: () => draining });
   const worker = startOutboxWorker(deps);
+  const withdrawals = config.WITHDRAWAL_WORKER
+    ? startWithdrawalWorker(deps, config.WITHDRAWAL_WORKER_INTERVAL_MS)
+    : null;
   const housekeeping = setInterval(() => {
     purgeExpired(deps).catch((err) => deps.log.error({ err }, 'housekeeping failed'));
   }, HOUSEKEEPING_INTERVAL_MS);
@@ -45,6 +49,7 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
     force.unref();
     clearInterval(housekeeping);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await withdrawals?.stop();
     await worker.stop();
     await closeDeps(deps);
     deps.log.info('stopped');

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-indexes.js';
 import * as m0003 from './migrations/0003-session-invalidation.js';
 import * as m0004 from './migrations/0004-ledger.js';
 import * as m0005 from './migrations/0005-withdrawal-settings.js';
+import * as m0006 from './migrations/0006-withdrawals.js';
 
 /** Migrations are listed in code (not read from disk) so that the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-session-invalidation': m0003,
   '0004-ledger': m0004,
   '0005-withdrawal-settings': m0005,
+  '0006-withdrawals': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -35,6 +35,7 @@ export interface UsersTable {
   anti_phishing_since: NullableTimestamp;
   withdrawal_lock_on: Generated<boolean>;
   withdrawal_lock_off_effective_at: NullableTimestamp;
+  security_changed_at: NullableTimestamp;
 }
 
 export interface DevicesTable {
@@ -146,6 +147,8 @@ export interface OperatorsTable {
   role: 'support' | 'analyst' | 'approver' | 'admin';
   created_at: Timestamp;
   disabled_at: NullableTimestamp;
+  totp_secret_enc: string | null;
+  totp_last_step: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditEventsTable {
@@ -297,6 +300,109 @@ export interface WithdrawalCapsTable {
   updated_at: Timestamp;
 }
 
+export interface WithdrawalsTable {
+  id: string;
+  user_id: string;
+  account_id: string;
+  asset: string;
+  network: string;
+  address: string;
+  address_id: string | null;
+  amount: NumericColumn;
+  fee: NumericColumn;
+  state: string;
+  large: boolean;
+  reviews_required: Generated<number>;
+  risk_score: number;
+  risk_decision: string;
+  risk_reasons: Json<{ rule: string; weight: number; reason: string }[]>;
+  hold_id: string | null;
+  session_id: string | null;
+  confirm_expires_at: NullableTimestamp;
+  cooling_off_until: NullableTimestamp;
+  review_expires_at: NullableTimestamp;
+  lease_until: NullableTimestamp;
+  broadcast_attempts: Generated<number>;
+  chain_tx_id: string | null;
+  failure_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WithdrawalEventsTable {
+  id: Generated<string>;
+  withdrawal_id: string;
+  at: Timestamp;
+  from_state: string | null;
+  to_state: string;
+  event: string;
+  actor: string;
+  reason: string;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface WithdrawalReviewsTable {
+  withdrawal_id: string;
+  operator_id: string;
+  decision: 'approve' | 'reject';
+  note: string;
+  at: Timestamp;
+}
+
+export interface UserTiersTable {
+  user_id: string;
+  tier: string;
+  source: string;
+  updated_at: Timestamp;
+}
+
+export interface UserTierHistoryTable {
+  id: Generated<string>;
+  user_id: string;
+  tier: string;
+  previous_tier: string | null;
+  source: string;
+  actor: string;
+  reference: string | null;
+  at: Timestamp;
+}
+
+export interface PlatformControlsTable {
+  key: string;
+  value: Json<unknown>;
+  reason: string;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export interface OperatorSessionsTable {
+  id: string;
+  operator_id: string;
+  token_hash: Uint8Array;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  idle_expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface SimChainTransactionsTable {
+  withdrawal_id: string;
+  tx_id: string;
+  asset: string;
+  address: string;
+  amount: NumericColumn;
+  broadcast_at: Timestamp;
+  confirm_at: Timestamp;
+}
+
+export interface SimChainCallsTable {
+  id: Generated<string>;
+  withdrawal_id: string;
+  node: string;
+  at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   devices: DevicesTable;
@@ -323,7 +429,18 @@ export interface Database {
   service_credentials: ServiceCredentialsTable;
   withdrawal_addresses: WithdrawalAddressesTable;
   withdrawal_caps: WithdrawalCapsTable;
+  withdrawals: WithdrawalsTable;
+  withdrawal_events: WithdrawalEventsTable;
+  withdrawal_reviews: WithdrawalReviewsTable;
+  user_tiers: UserTiersTable;
+  user_tier_history: UserTierHistoryTable;
+  platform_controls: PlatformControlsTable;
+  operator_sessions: OperatorSessionsTable;
+  sim_chain_transactions: SimChainTransactionsTable;
+  sim_chain_calls: SimChainCallsTable;
 }
+
+export type WithdrawalRow = Selectable<WithdrawalsTable>;
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;

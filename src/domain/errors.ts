@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   INSUFFICIENT_FUNDS: 'The account does not have enough available funds.',
   UNKNOWN_ASSET: 'This asset is not supported.',
   SUB_ACCOUNT_LIMIT_REACHED: 'You already have the maximum number of sub-accounts.',
+  WITHDRAWAL_REFUSED: 'This withdrawal is not allowed now.',
+  WITHDRAWAL_BLOCKED: 'This withdrawal was blocked by our risk checks.',
+  WITHDRAWAL_NOT_CANCELLABLE: 'This withdrawal can no longer be cancelled.',
+  ALREADY_REVIEWED: 'You already reviewed this withdrawal.',
   NOT_READY: 'The service is not ready.',
   INTERNAL: 'Something went wrong on our side.',
 } as const;

@@ -16,6 +16,7 @@ import { passkeyRoutes } from './routes/passkey.routes.js';
 import { platformRoutes } from './routes/platform.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { withdrawalSettingsRoutes } from './routes/withdrawal-settings.routes.js';
+import { withdrawalRoutes } from './routes/withdrawals.routes.js';
 import { mountWebApp } from './web-app.js';
 
 export interface AppOptions {
@@ -60,6 +61,8 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', ledgerRoutes());
   app.route('/', platformRoutes());
   app.route('/', withdrawalSettingsRoutes());
+  // After the settings routes: /v1/withdrawals/{id} must not shadow /v1/withdrawals/addresses.
+  app.route('/', withdrawalRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceCredential', {
     type: 'http',

@@ -1,25 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { createSubAccount, listAccounts, listEntries, ownAccount } from '../../services/ledger/accounts.js';
-import type { IdempotentResult } from '../../services/ledger/idempotency.js';
 import { transferBetweenOwnAccounts } from '../../services/ledger/transfers.js';
 import type { AppEnv } from '../env.js';
+import { IdempotencyHeader, sendIdempotent } from '../idempotency.js';
 import { requireSession } from '../middleware/auth.js';
 import { Amount, Balance, created, Iso, iso, jsonBody, ok } from '../openapi.js';
 
 const Id = z.uuid();
-const IdempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: 'idempotency-key', in: 'header' },
-      description:
-        'Required: 8–128 of A–Z a–z 0–9 . _ : -. A repeat returns the first answer and moves nothing.',
-      example: 'transfer-2026-11-21-0001',
-    }),
-});
-
 const AccountView = z
   .object({
     id: z.string(),
@@ -42,12 +29,6 @@ const accountJson = (a: Awaited<ReturnType<typeof listAccounts>>[number]) => ({
     available: (b.balance - b.held).toString(),
   })),
 });
-
-/** Sends an idempotent result: 201 the first time, 200 with Idempotency-Replayed on a repeat. */
-function sendIdempotent<T>(c: Context<AppEnv>, r: IdempotentResult<T>) {
-  if (r.replayed) c.header('Idempotency-Replayed', 'true');
-  return c.json(r.body as never, r.replayed ? 200 : 201);
-}
 
 export function ledgerRoutes() {
   const app = new OpenAPIHono<AppEnv>();

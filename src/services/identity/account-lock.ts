@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { notifyUser } from '../notifications/notify.js';
+import { stopOpenWithdrawals } from '../withdrawals/withdrawals.js';
 import type { RequestContext } from './context.js';
 import { consumeEmailToken } from './email-tokens.js';
 import { revokeSessions } from './sessions.js';
@@ -11,9 +12,9 @@ import { revokeSessions } from './sessions.js';
 export type LockSource = 'security_center' | 'email_link' | 'support';
 
 /**
- * The one-button lock (SPEC S1): ends every session, refuses every sign-in, and refuses pending
- * device approvals. (API keys and withdrawals join this lock when they exist.) Unlocking goes
- * through recovery or an admin review, never through a plain sign-in.
+ * The one-button lock (SPEC S1): ends every session, refuses every sign-in and pending device
+ * approvals, and cancels every withdrawal not yet broadcast. (API keys join this lock when they
+ * exist.) Unlocking goes through recovery or an admin review, never through a plain sign-in.
  */
 export async function lockAccountInTrx(
   trx: Trx,
@@ -34,6 +35,13 @@ export async function lockAccountInTrx(
     .where('completed_at', 'is', null)
     .where('denied_at', 'is', null)
     .execute();
+  const withdrawalsStopped = await stopOpenWithdrawals(
+    trx,
+    deps,
+    userId,
+    'Stopped: the account was locked.',
+    actor,
+  );
   if (user.locked_at) return { alreadyLocked: true, sessionsEnded };
   await updateUser(trx, userId, { locked_at: now, lock_reason: source });
   await notifyUser(trx, deps, user, {
@@ -42,6 +50,9 @@ export async function lockAccountInTrx(
     lines: [
       `Your account was locked at ${now.toISOString()} (UTC) from ${source.replace('_', ' ')}.`,
       'All sessions were ended and nothing can be signed in to or withdrawn.',
+      ...(withdrawalsStopped
+        ? [`${withdrawalsStopped} withdrawal(s) not yet sent were cancelled and their funds released.`]
+        : []),
       'To unlock it, start account recovery from the sign-in page, or contact support for a review.',
     ],
     action: { label: 'Start account recovery', url: `${deps.config.publicUrl}/recovery` },

@@ -75,6 +75,7 @@ export async function confirmEmailChange(deps: Deps, input: { token: string }, c
     await updateUser(trx, user.id, {
       email: newEmail,
       email_verified_at: now,
+      security_changed_at: now,
       withdrawals_frozen_until:
         user.withdrawals_frozen_until && user.withdrawals_frozen_until > freezeUntil
           ? user.withdrawals_frozen_until

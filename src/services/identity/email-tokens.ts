@@ -9,7 +9,8 @@ export type EmailTokenPurpose =
   | 'password_reset'
   | 'recovery_confirm'
   | 'email_change'
-  | 'address_confirm';
+  | 'address_confirm'
+  | 'withdrawal_confirm';
 
 /** Issues a single-use link token; only its hash is stored. */
 export async function issueEmailToken(

@@ -114,6 +114,7 @@ export async function confirmPasswordReset(
     await updateUser(trx, user.id, {
       password_hash: hash,
       password_changed_at: now,
+      security_changed_at: now,
       failed_attempts: 0,
       last_failed_at: null,
       temp_locked_until: null,

@@ -234,6 +234,7 @@ export async function completeRecovery(
     await updateUser(trx, user.id, {
       password_hash: hash,
       password_changed_at: now,
+      security_changed_at: now,
       totp_secret_enc: null,
       totp_pending_secret_enc: null,
       totp_enabled_at: null,

@@ -45,10 +45,14 @@ export async function applySecurityChange<T>(
     const now = deps.clock.now();
     if (settingsLockState(user, now).state !== 'off') throw new CustosError('SETTINGS_LOCKED');
     const { result, data } = await change.apply(trx, user, now);
-    if (change.freezeWithdrawals && deps.config.SECURITY_CHANGE_FREEZE_HOURS > 0) {
-      const until = new Date(now.getTime() + deps.config.SECURITY_CHANGE_FREEZE_HOURS * 3_600_000);
-      if (!user.withdrawals_frozen_until || user.withdrawals_frozen_until < until) {
-        await updateUser(trx, user.id, { withdrawals_frozen_until: until });
+    if (change.freezeWithdrawals) {
+      // The risk engine (S4) weighs a withdrawal soon after such a change, freeze or not.
+      await updateUser(trx, user.id, { security_changed_at: now });
+      if (deps.config.SECURITY_CHANGE_FREEZE_HOURS > 0) {
+        const until = new Date(now.getTime() + deps.config.SECURITY_CHANGE_FREEZE_HOURS * 3_600_000);
+        if (!user.withdrawals_frozen_until || user.withdrawals_frozen_until < until) {
+          await updateUser(trx, user.id, { withdrawals_frozen_until: until });
+        }
       }
     }
     const sessionsEnded = change.endOtherSessions

@@ -75,19 +75,21 @@ export async function releaseHold(trx: Trx, deps: Pick<Deps, 'clock'>, holdId: s
 
 /**
  * Sends held funds out: the hold closes and one balanced transaction moves the amount to the
- * chain account. Null when the hold was not active, so a repeated settlement moves nothing.
+ * chain account (less `fee`, which goes to the fees account). Null when the hold was not
+ * active, so a repeated settlement moves nothing.
  */
 export async function settleHold(
   trx: Trx,
   deps: Pick<Deps, 'clock' | 'random'>,
   holdId: string,
   tx: { kind: string; reference: string; userId: string; actor: string },
+  fee = 0n,
 ): Promise<{ transactionId: string } | null> {
   const hold = await closeHold(trx, deps, holdId, 'settled');
   if (!hold) return null;
-  const { id } = await postTransaction(trx, deps, {
-    ...tx,
-    postings: move(hold.accountId, SYSTEM_ACCOUNTS.chain, hold.asset, hold.amount),
-  });
+  if (fee < 0n || fee >= hold.amount) throw new CustosError('VALIDATION_FAILED', { message: 'Bad fee.' });
+  const postings = move(hold.accountId, SYSTEM_ACCOUNTS.chain, hold.asset, hold.amount - fee);
+  if (fee > 0n) postings.push(...move(hold.accountId, SYSTEM_ACCOUNTS.fees, hold.asset, fee));
+  const { id } = await postTransaction(trx, deps, { ...tx, postings });
   return { transactionId: id };
 }

@@ -21,6 +21,7 @@ export type NotificationEvent =
   | 'recovery'
   | 'address_book'
   | 'withdrawal_protection'
+  | 'withdrawal'
   | 'sign_in_blocked';
 
 export interface Notification {

@@ -1,0 +1,561 @@
+import { sql } from 'kysely';
+import { lockUserById } from '../../db/repositories/user.repository.js';
+import type { Executor, Trx } from '../../db/database.js';
+import type { UserRow, WithdrawalRow } from '../../db/schema.js';
+import type { Deps } from '../../deps.js';
+import { CustosError } from '../../domain/errors.js';
+import {
+  assessWithdrawal,
+  DEFAULT_RULE_SET,
+  type RiskAssessment,
+  type RiskDecision,
+} from '../../domain/risk/withdrawal-risk.js';
+import { tierLimits } from '../../domain/withdrawals/limits.js';
+import { evaluateWithdrawalPolicy, type PolicyReason } from '../../domain/withdrawals/policy.js';
+import { addressStatus, effectiveCap, withdrawalLockState } from '../../domain/withdrawals/settings.js';
+import { initialState, isCancellable, type WithdrawalState } from '../../domain/withdrawals/state-machine.js';
+import { appendAudit } from '../audit/append-audit.js';
+import { actorOf, type Principal, type RequestContext } from '../identity/context.js';
+import { consumeEmailToken } from '../identity/email-tokens.js';
+import { stepUpIsFresh } from '../identity/sessions.js';
+import { ensureMainAccount, ownAccount } from '../ledger/accounts.js';
+import { assetOf } from '../ledger/assets.js';
+import { placeHold } from '../ledger/holds.js';
+import { idempotent } from '../ledger/idempotency.js';
+import { notifyUser } from '../notifications/notify.js';
+import {
+  amountText,
+  applyWithdrawalEvent,
+  COUNTED_STATES,
+  lockWithdrawal,
+  OPEN_STATES,
+  recordState,
+} from './lifecycle.js';
+import { getWithdrawalControls } from './platform-controls.js';
+import { tierOf } from './tiers.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface WithdrawalInput {
+  readonly accountId?: string | undefined;
+  readonly asset: string;
+  readonly address: string;
+  readonly amount: bigint;
+}
+
+/** Sum of a user's counted withdrawals of an asset since `since` (amounts, fees excluded). */
+async function sentSince(db: Executor, userId: string, asset: string, since: Date): Promise<bigint> {
+  const r = await db
+    .selectFrom('withdrawals')
+    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
+    .where('user_id', '=', userId)
+    .where('asset', '=', asset)
+    .where('state', 'in', COUNTED_STATES)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return BigInt(r.total);
+}
+
+interface Gathered {
+  readonly accountId: string;
+  readonly fee: bigint;
+  readonly large: boolean;
+  readonly addressRow: { id: string; created_at: Date } | null;
+  readonly reasons: readonly PolicyReason[];
+  readonly user: UserRow;
+}
+
+/** Reads every fact the policy needs and runs it (no writes). */
+async function checkPolicy(
+  trx: Executor,
+  deps: Deps,
+  user: UserRow,
+  principal: Principal,
+  input: WithdrawalInput,
+  now: Date,
+): Promise<Gathered> {
+  const asset = assetOf(deps, input.asset);
+  const accountId = input.accountId
+    ? await ownAccount(trx, user.id, input.accountId)
+    : await ensureMainAccount(trx, deps, user.id);
+  const balance = await trx
+    .selectFrom('ledger_balances')
+    .select(['balance', 'held'])
+    .where('account_id', '=', accountId)
+    .where('asset', '=', asset.symbol)
+    .executeTakeFirst();
+  const available = balance ? BigInt(balance.balance) - BigInt(balance.held) : 0n;
+  const fee = deps.config.withdrawalFees.get(asset.symbol) ?? 0n;
+  const address = await trx
+    .selectFrom('withdrawal_addresses')
+    .select(['id', 'created_at', 'confirmed_at', 'active_from'])
+    .where('user_id', '=', user.id)
+    .where('asset', '=', asset.symbol)
+    .where('address', '=', input.address)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  const controls = await getWithdrawalControls(trx);
+  const cap = await trx
+    .selectFrom('withdrawal_caps')
+    .selectAll()
+    .where('user_id', '=', user.id)
+    .where('asset', '=', asset.symbol)
+    .executeTakeFirst();
+  const tier = await tierOf(deps, trx, user.id);
+  const recovery = await trx
+    .selectFrom('recovery_requests')
+    .select('id')
+    .where('user_id', '=', user.id)
+    .where('completed_at', 'is', null)
+    .where('cancelled_at', 'is', null)
+    .where('confirmed_at', 'is not', null)
+    .executeTakeFirst();
+  const decision = evaluateWithdrawalPolicy({
+    now,
+    amount: input.amount,
+    asset: asset.symbol,
+    // The fee leaves with the amount, so it must be available too.
+    available: available - fee,
+    account: {
+      locked: user.locked_at !== null || user.hard_locked_at !== null,
+      withdrawalsFrozenUntil: user.withdrawals_frozen_until,
+      recoveryPending: recovery !== undefined,
+      withdrawalLockOn: withdrawalLockState(user, now).state !== 'off',
+      stepUpFresh: stepUpIsFresh(principal, now, deps.config.STEP_UP_MINUTES),
+    },
+    platform: {
+      killSwitchAll: controls.pausedAll,
+      killSwitchAssets: controls.pausedAssets,
+      whitelistOnly: deps.config.WHITELIST_ONLY,
+    },
+    address: address ? { status: addressStatus(address, now), activeFrom: address.active_from } : null,
+    userDailyCap: effectiveCap(cap, now),
+    sentLast24h: await sentSince(trx, user.id, asset.symbol, new Date(now.getTime() - DAY)),
+    sentLast30d: await sentSince(trx, user.id, asset.symbol, new Date(now.getTime() - 30 * DAY)),
+    tier: tierLimits(deps.config.tiers, tier, asset.symbol),
+  });
+  const large =
+    deps.config.largeWithdrawals.has(asset.symbol) &&
+    input.amount > deps.config.largeWithdrawals.get(asset.symbol)!;
+  return {
+    accountId,
+    fee,
+    large,
+    addressRow: address ? { id: address.id, created_at: address.created_at } : null,
+    reasons: decision.outcome === 'reject' ? decision.reasons : [],
+    user,
+  };
+}
+
+/** Reads the risk facts of S4 and scores the request. */
+async function assessRisk(
+  trx: Executor,
+  deps: Deps,
+  user: UserRow,
+  principal: Principal,
+  input: WithdrawalInput,
+  addressAddedAt: Date | null,
+  now: Date,
+): Promise<RiskAssessment> {
+  const recent = await trx
+    .selectFrom('withdrawals')
+    .select('amount')
+    .where('user_id', '=', user.id)
+    .where('asset', '=', input.asset)
+    .where('state', 'in', COUNTED_STATES)
+    .where('created_at', '>', new Date(now.getTime() - 90 * DAY))
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
+  const counts = await trx
+    .selectFrom('withdrawals')
+    .select([
+      sql<string>`count(*) filter (where state in ('broadcast', 'confirmed'))`.as('done'),
+      sql<string>`count(*) filter (where created_at > ${new Date(now.getTime() - HOUR)})`.as('lastHour'),
+    ])
+    .where('user_id', '=', user.id)
+    .executeTakeFirstOrThrow();
+  const device = principal.deviceId
+    ? await trx
+        .selectFrom('devices')
+        .select(['approved_at', 'created_at'])
+        .where('id', '=', principal.deviceId)
+        .executeTakeFirst()
+    : undefined;
+  // The shape of the 2022 attack: many accounts sending to, or adding, the same fresh address.
+  const others = await trx
+    .selectFrom(
+      trx
+        .selectFrom('withdrawals')
+        .select('user_id')
+        .where('asset', '=', input.asset)
+        .where('address', '=', input.address)
+        .where('created_at', '>', new Date(now.getTime() - DAY))
+        .union(
+          trx
+            .selectFrom('withdrawal_addresses')
+            .select('user_id')
+            .where('asset', '=', input.asset)
+            .where('address', '=', input.address)
+            .where('created_at', '>', new Date(now.getTime() - 7 * DAY)),
+        )
+        .as('senders'),
+    )
+    .select(sql<string>`count(distinct user_id)`.as('n'))
+    .where('user_id', '!=', user.id)
+    .executeTakeFirstOrThrow();
+  return assessWithdrawal(
+    {
+      now,
+      amount: input.amount,
+      addressAddedAt,
+      recentAmounts: recent.map((r) => BigInt(r.amount)),
+      previousWithdrawals: Number(counts.done),
+      lastHourCount: Number(counts.lastHour),
+      securityChangedAt: user.security_changed_at,
+      deviceApprovedAt: device ? (device.approved_at ?? device.created_at) : null,
+      otherAccountsToAddress: Number(others.n),
+    },
+    { ...DEFAULT_RULE_SET, thresholds: deps.config.riskThresholds },
+  );
+}
+
+export interface WithdrawalView {
+  readonly id: string;
+  readonly accountId: string;
+  readonly asset: string;
+  readonly network: string;
+  readonly address: string;
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly state: WithdrawalState;
+  readonly large: boolean;
+  readonly cancellable: boolean;
+  readonly risk: { score: number; decision: string; reasons: string[] };
+  readonly confirmExpiresAt: Date | null;
+  readonly coolingOffUntil: Date | null;
+  readonly chainTxId: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const withdrawalView = (w: WithdrawalRow): WithdrawalView => ({
+  id: w.id,
+  accountId: w.account_id,
+  asset: w.asset,
+  network: w.network,
+  address: w.address,
+  amount: BigInt(w.amount),
+  fee: BigInt(w.fee),
+  state: w.state as WithdrawalState,
+  large: w.large,
+  cancellable: isCancellable(w.state as WithdrawalState),
+  risk: { score: w.risk_score, decision: w.risk_decision, reasons: w.risk_reasons.map((r) => r.reason) },
+  confirmExpiresAt: w.state === 'awaiting_confirmation' ? w.confirm_expires_at : null,
+  coolingOffUntil: w.state === 'cooling_off' ? w.cooling_off_until : null,
+  chainTxId: w.chain_tx_id,
+  createdAt: w.created_at,
+  updatedAt: w.updated_at,
+});
+
+/** Where the request starts after the policy passed: the risk decision, tightened by configuration. */
+function startState(deps: Deps, decision: RiskDecision, large: boolean): WithdrawalState {
+  const d =
+    decision === 'allow' && deps.config.WITHDRAWAL_EMAIL_CONFIRMATION === 'always' ? 'confirm' : decision;
+  return initialState(d as 'allow' | 'confirm' | 'review', large);
+}
+
+/** Why a request was refused or blocked: a stable id (policy code or rule) and plain words. */
+interface Refusal {
+  readonly code: 'WITHDRAWAL_REFUSED' | 'WITHDRAWAL_BLOCKED';
+  readonly reasons: readonly { id: string; message: string }[];
+  readonly score?: number;
+}
+
+/** A refusal writes nothing but its audit event (after the rollback); a block also tells the user. */
+async function recordRefusal(
+  deps: Deps,
+  principal: Principal,
+  input: WithdrawalInput,
+  ctx: RequestContext,
+  refusal: Refusal,
+) {
+  const blocked = refusal.code === 'WITHDRAWAL_BLOCKED';
+  await deps.db.transaction().execute(async (trx) => {
+    await appendAudit(trx, deps, {
+      type: blocked ? 'withdrawal.blocked' : 'withdrawal.refused',
+      actor: actorOf(principal),
+      userId: principal.userId,
+      ip: ctx.ip,
+      deviceId: principal.deviceId,
+      data: {
+        asset: input.asset,
+        amount: input.amount.toString(),
+        address: input.address,
+        reasons: refusal.reasons.map((r) => r.id),
+        ...(refusal.score === undefined ? {} : { score: refusal.score }),
+      },
+    });
+    if (!blocked) return;
+    const user = (await lockUserById(trx, principal.userId))!;
+    await notifyUser(trx, deps, user, {
+      event: 'withdrawal',
+      subject: 'A withdrawal from your account was blocked',
+      lines: [
+        `A withdrawal of ${amountText(deps, { amount: input.amount.toString(), asset: input.asset })} to ${input.address} was blocked by our risk checks:`,
+        ...refusal.reasons.map((r) => `- ${r.message}`),
+        'If it was not you, lock your account now with the link below and change your password.',
+      ],
+      data: { asset: input.asset, address: input.address, reasons: refusal.reasons.map((r) => r.id) },
+    });
+  });
+}
+
+/**
+ * A withdrawal request (SPEC S3): authorisation (fresh step-up), the policy, the hold, the risk
+ * assessment, then its first state, all in one transaction under the idempotency key, with the
+ * user's row locked so that two concurrent requests see each other's holds and totals. A refusal
+ * writes nothing but its audit event; a block also tells the user.
+ */
+export async function requestWithdrawal(
+  deps: Deps,
+  principal: Principal,
+  input: WithdrawalInput & { idempotencyKey: string | undefined },
+  ctx: RequestContext,
+) {
+  const asset = assetOf(deps, input.asset);
+  let refusal: Refusal | null = null;
+  try {
+    return await idempotent(
+      deps,
+      {
+        scope: `user:${principal.userId}`,
+        key: input.idempotencyKey,
+        request: {
+          op: 'withdraw',
+          account: input.accountId ?? null,
+          asset: input.asset,
+          address: input.address,
+          amount: input.amount.toString(),
+        },
+      },
+      async (trx) => {
+        const user = await lockUserById(trx, principal.userId);
+        if (!user) throw new CustosError('UNAUTHENTICATED');
+        const now = deps.clock.now();
+        const g = await checkPolicy(trx, deps, user, principal, input, now);
+        if (g.reasons.some((r) => r.code === 'STEP_UP_REQUIRED')) throw new CustosError('STEP_UP_REQUIRED');
+        if (g.reasons.length) {
+          refusal = {
+            code: 'WITHDRAWAL_REFUSED',
+            reasons: g.reasons.map((r) => ({ id: r.code, message: r.message })),
+          };
+          throw new CustosError('WITHDRAWAL_REFUSED', {
+            message: g.reasons[0]!.message,
+            details: g.reasons.map((r) => ({ path: r.code, message: r.message })),
+          });
+        }
+        const risk = await assessRisk(
+          trx,
+          deps,
+          user,
+          principal,
+          input,
+          g.addressRow?.created_at ?? null,
+          now,
+        );
+        if (risk.decision === 'block') {
+          refusal = {
+            code: 'WITHDRAWAL_BLOCKED',
+            reasons: risk.hits.map((h) => ({ id: h.rule, message: h.reason })),
+            score: risk.score,
+          };
+          throw new CustosError('WITHDRAWAL_BLOCKED', {
+            details: risk.hits.map((h) => ({ path: h.rule, message: h.reason })),
+          });
+        }
+        const id = deps.random.uuid();
+        const hold = await placeHold(trx, deps, {
+          accountId: g.accountId,
+          asset: asset.symbol,
+          amount: input.amount + g.fee,
+          reason: 'withdrawal',
+          reference: id,
+        });
+        const state = startState(deps, risk.decision, g.large);
+        const twoAbove = deps.config.twoReviewersAbove.get(asset.symbol);
+        const row = await trx
+          .insertInto('withdrawals')
+          .values({
+            id,
+            user_id: user.id,
+            account_id: g.accountId,
+            asset: asset.symbol,
+            network: asset.network,
+            address: input.address,
+            address_id: g.addressRow?.id ?? null,
+            amount: input.amount.toString(),
+            fee: g.fee.toString(),
+            state,
+            large: g.large,
+            reviews_required:
+              state === 'in_review' ? (twoAbove !== undefined && input.amount > twoAbove ? 2 : 1) : 0,
+            risk_score: risk.score,
+            risk_decision: risk.decision,
+            risk_reasons: JSON.stringify(risk.hits),
+            hold_id: hold.id,
+            session_id: principal.sessionId,
+            confirm_expires_at:
+              state === 'awaiting_confirmation'
+                ? new Date(now.getTime() + deps.config.WITHDRAWAL_CONFIRM_MINUTES * 60_000)
+                : null,
+            cooling_off_until:
+              state === 'cooling_off' ? new Date(now.getTime() + deps.config.COOLING_OFF_HOURS * HOUR) : null,
+            review_expires_at:
+              state === 'in_review' ? new Date(now.getTime() + deps.config.REVIEW_EXPIRY_HOURS * HOUR) : null,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordState(trx, deps, row, {
+          from: null,
+          event: 'requested',
+          actor: actorOf(principal),
+          note: risk.hits.map((h) => h.reason).join(' '),
+          data: { ruleSet: risk.ruleSet, score: risk.score, decision: risk.decision, ip: ctx.ip },
+        });
+        return { status: 201, body: withdrawalJson(withdrawalView(row)) };
+      },
+    );
+  } catch (err) {
+    const r = refusal as Refusal | null; // assigned inside the callback
+    if (r && err instanceof CustosError && err.code === r.code)
+      await recordRefusal(deps, principal, input, ctx, r);
+    throw err;
+  }
+}
+
+/** What the withdraw form shows before the user commits: fee, total, what happens next, refusals. */
+export async function previewWithdrawal(deps: Deps, principal: Principal, input: WithdrawalInput) {
+  const user = await deps.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', principal.userId)
+    .executeTakeFirst();
+  if (!user) throw new CustosError('UNAUTHENTICATED');
+  const now = deps.clock.now();
+  const g = await checkPolicy(deps.db, deps, user, principal, input, now);
+  return {
+    fee: g.fee,
+    total: input.amount + g.fee,
+    large: g.large,
+    coolingOffHours: g.large ? deps.config.COOLING_OFF_HOURS : 0,
+    emailConfirmation: deps.config.WITHDRAWAL_EMAIL_CONFIRMATION,
+    confirmMinutes: deps.config.WITHDRAWAL_CONFIRM_MINUTES,
+    problems: g.reasons.filter((r) => r.code !== 'STEP_UP_REQUIRED'),
+  };
+}
+
+export const withdrawalJson = (v: WithdrawalView) => ({
+  ...v,
+  amount: v.amount.toString(),
+  fee: v.fee.toString(),
+  confirmExpiresAt: v.confirmExpiresAt?.toISOString() ?? null,
+  coolingOffUntil: v.coolingOffUntil?.toISOString() ?? null,
+  createdAt: v.createdAt.toISOString(),
+  updatedAt: v.updatedAt.toISOString(),
+});
+
+/** The email link: confirms a withdrawal waiting for its owner, once, within its 30 minutes. */
+export async function confirmWithdrawal(deps: Deps, token: string, ctx: RequestContext) {
+  return deps.db.transaction().execute(async (trx) => {
+    const t = await consumeEmailToken(trx, deps, 'withdrawal_confirm', token);
+    if (!t) throw new CustosError('EMAIL_TOKEN_INVALID');
+    const w = await lockWithdrawal(trx, String((t.data as { withdrawalId?: string }).withdrawalId ?? ''));
+    if (!w || w.user_id !== t.user_id) throw new CustosError('EMAIL_TOKEN_INVALID');
+    if (w.confirm_expires_at && w.confirm_expires_at <= deps.clock.now())
+      throw new CustosError('EMAIL_TOKEN_INVALID');
+    const next = await applyWithdrawalEvent(trx, deps, w, 'email_confirmed', {
+      actor: `user:${w.user_id}`,
+      note: 'Confirmed by you from the email link. Queued to be sent.',
+      data: { ip: ctx.ip },
+    });
+    if (!next) throw new CustosError('EMAIL_TOKEN_INVALID');
+    return withdrawalJson(withdrawalView(next));
+  });
+}
+
+export async function cancelWithdrawal(deps: Deps, principal: Principal, id: string, ctx: RequestContext) {
+  return deps.db.transaction().execute(async (trx) => {
+    const w = await lockWithdrawal(trx, id);
+    if (!w || w.user_id !== principal.userId) throw new CustosError('NOT_FOUND');
+    const next = await applyWithdrawalEvent(trx, deps, w, 'cancelled_by_user', {
+      actor: actorOf(principal),
+      data: { ip: ctx.ip },
+    });
+    if (!next) throw new CustosError('WITHDRAWAL_NOT_CANCELLABLE');
+    return withdrawalJson(withdrawalView(next));
+  });
+}
+
+/**
+ * Stops every withdrawal of a user that has not been broadcast (account lock, SPEC S1), in the
+ * caller's transaction; the holds are released.
+ */
+export async function stopOpenWithdrawals(trx: Trx, deps: Deps, userId: string, note: string, actor: string) {
+  const open = await trx
+    .selectFrom('withdrawals')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('state', 'in', ['in_review', 'awaiting_confirmation', 'cooling_off', 'queued'])
+    .forUpdate()
+    .execute();
+  let stopped = 0;
+  for (const w of open)
+    if (await applyWithdrawalEvent(trx, deps, w, 'stopped_by_platform', { actor, note })) stopped++;
+  return stopped;
+}
+
+export async function listWithdrawals(
+  deps: Pick<Deps, 'db'>,
+  userId: string,
+  opts: { limit: number; before?: Date | undefined; open?: boolean | undefined },
+) {
+  let q = deps.db.selectFrom('withdrawals').selectAll().where('user_id', '=', userId);
+  if (opts.before) q = q.where('created_at', '<', opts.before);
+  if (opts.open) q = q.where('state', 'in', OPEN_STATES);
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
+  return {
+    items: rows.slice(0, opts.limit).map((r) => withdrawalJson(withdrawalView(r))),
+    nextBefore: rows.length > opts.limit ? rows[opts.limit - 1]!.created_at.toISOString() : null,
+  };
+}
+
+export async function timelineOf(db: Executor, withdrawalId: string) {
+  const events = await db
+    .selectFrom('withdrawal_events')
+    .select(['at', 'from_state', 'to_state', 'event', 'actor', 'reason'])
+    .where('withdrawal_id', '=', withdrawalId)
+    .orderBy('id')
+    .execute();
+  return events.map((e) => ({
+    at: e.at.toISOString(),
+    from: e.from_state,
+    to: e.to_state,
+    event: e.event,
+    by: (e.actor.startsWith('user:') ? 'you' : e.actor.startsWith('operator:') ? 'reviewer' : 'system') as
+      'you' | 'reviewer' | 'system',
+    reason: e.reason,
+  }));
+}
+
+export async function getWithdrawal(deps: Pick<Deps, 'db'>, userId: string, id: string) {
+  const w = await deps.db.selectFrom('withdrawals').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!w || w.user_id !== userId) throw new CustosError('NOT_FOUND');
+  return { ...withdrawalJson(withdrawalView(w)), timeline: await timelineOf(deps.db, id) };
+}
