@@ -14,6 +14,9 @@ import {
   SERVICE_SCOPES,
   type ServiceScope,
 } from '../services/ledger/service-credentials.js';
+import { getWithdrawalControls, setWithdrawalPause } from '../services/withdrawals/platform-controls.js';
+import { processWithdrawals } from '../services/withdrawals/processor.js';
+import { setTier } from '../services/withdrawals/tiers.js';
 import { runServe } from './serve.js';
 
 /** The `custos` command line: the same services the API uses, for operators. */
@@ -52,6 +55,8 @@ export async function runCli(argv: string[]): Promise<void> {
         const r = await createOperator(deps, { email: opts.email, role: opts.role, password });
         console.log(`operator ${r.email} created with role ${r.role} (id ${r.id})`);
         if (r.generatedPassword) console.log(`one-time password (shown once): ${r.generatedPassword}`);
+        console.log(`authenticator app secret (shown once): ${r.totpSecret}`);
+        console.log(`  or scan: ${r.totpUri}`);
       });
     });
 
@@ -112,6 +117,68 @@ export async function runCli(argv: string[]): Promise<void> {
           console.error(`no active credential ${id}`);
           process.exitCode = 1;
         } else console.log(`revoked ${id}`);
+      });
+    });
+
+  const withdrawals = program.command('withdrawals').description('withdrawals: kill switches and the worker');
+  const pauseAction = (paused: boolean) => async (opts: { asset?: string; reason: string }) => {
+    await withDeps(async (deps) => {
+      const c = await setWithdrawalPause(deps, {
+        asset: opts.asset ?? null,
+        paused,
+        reason: opts.reason,
+        actor: 'operator:cli',
+      });
+      console.log(
+        c.pausedAll
+          ? 'withdrawals are PAUSED for all assets'
+          : c.pausedAssets.length
+            ? `withdrawals are paused for ${c.pausedAssets.join(', ')}`
+            : 'withdrawals are running for every asset',
+      );
+    });
+  };
+  withdrawals
+    .command('pause')
+    .description('kill switch: refuse new withdrawals and hold queued ones (one asset, or all)')
+    .option('--asset <symbol>', 'only this asset')
+    .requiredOption('--reason <text>', 'why (audited)')
+    .action(pauseAction(true));
+  withdrawals
+    .command('resume')
+    .description('lift a kill switch (one asset, or the platform-wide one)')
+    .option('--asset <symbol>', 'only this asset')
+    .requiredOption('--reason <text>', 'why (audited)')
+    .action(pauseAction(false));
+  withdrawals
+    .command('status')
+    .description('show the kill switches')
+    .action(async () => {
+      await withDeps(async (deps) => console.log(JSON.stringify(await getWithdrawalControls(deps.db))));
+    });
+  withdrawals
+    .command('process')
+    .description('run the withdrawal worker once (expiries, broadcasts, recovery, confirmations)')
+    .action(async () => {
+      await withDeps(async (deps) => console.log(JSON.stringify(await processWithdrawals(deps))));
+    });
+
+  program
+    .command('tier')
+    .description("set a user's verification tier after a manual review (kept with its history)")
+    .requiredOption('--user <id>', 'user id')
+    .requiredOption('--tier <name>', 'a configured tier')
+    .requiredOption('--reason <text>', 'the review it follows (audited)')
+    .action(async (opts: { user: string; tier: string; reason: string }) => {
+      await withDeps(async (deps) => {
+        const r = await setTier(deps, {
+          userId: opts.user,
+          tier: opts.tier,
+          source: 'admin',
+          actor: 'operator:cli',
+          reference: opts.reason,
+        });
+        console.log(`tier of ${opts.user}: ${r.previous} -> ${r.tier}`);
       });
     });
 

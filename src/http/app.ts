@@ -9,7 +9,9 @@ import { sameOrigin } from './middleware/auth.js';
 import { authRateLimit } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { adminRoutes } from './routes/admin.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { chainRoutes } from './routes/chain.routes.js';
 import { ledgerRoutes } from './routes/ledger.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
@@ -63,6 +65,8 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', withdrawalSettingsRoutes());
   // After the settings routes: /v1/withdrawals/{id} must not shadow /v1/withdrawals/addresses.
   app.route('/', withdrawalRoutes());
+  app.route('/', adminRoutes());
+  app.route('/', chainRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceCredential', {
     type: 'http',

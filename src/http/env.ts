@@ -1,3 +1,4 @@
+import type { Operator } from '../services/admin/operator-auth.js';
 import type { Deps } from '../deps.js';
 import type { Principal, RequestContext } from '../services/identity/context.js';
 import type { ServicePrincipal } from '../services/ledger/platform-operations.js';
@@ -13,5 +14,7 @@ export interface AppEnv {
     sessionToken: string;
     /** A platform service (integration API), authenticated by its credential. */
     service: ServicePrincipal;
+    /** A staff member of the admin console. */
+    operator: Operator;
   };
 }

@@ -9,8 +9,9 @@ import {
   reimburse,
 } from '../../services/ledger/platform-operations.js';
 import { assertScope, authenticateService } from '../../services/ledger/service-credentials.js';
+import { setTier } from '../../services/withdrawals/tiers.js';
 import type { AppEnv } from '../env.js';
-import { Amount, created, SignedAmount } from '../openapi.js';
+import { Amount, created, ok, SignedAmount } from '../openapi.js';
 
 /** The platform's back end, with a service credential (`custos platform credentials create`). */
 function requireService(): MiddlewareHandler<AppEnv> {
@@ -153,5 +154,43 @@ export function platformRoutes() {
       },
     );
   }
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/platform/users/{userId}/tier',
+      tags: ['Platform integration'],
+      summary:
+        "Set a user's verification tier from the platform's KYC provider (scope kyc); Custos keeps the tier and its history, never the documents",
+      security: [{ serviceCredential: [] }],
+      request: {
+        params: z.object({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) }),
+        ...jsonBody(
+          z.object({
+            tier: z.string().min(1).max(32),
+            reference: z
+              .string()
+              .min(1)
+              .max(200)
+              .optional()
+              .openapi({ description: "The provider's case id" }),
+          }),
+        ),
+      },
+      responses: ok(z.object({ tier: z.string(), previous: z.string() })),
+    }),
+    async (c) => {
+      const s = c.get('service');
+      assertScope(s, 'kyc');
+      const b = c.req.valid('json');
+      const r = await setTier(c.get('deps'), {
+        userId: c.req.valid('param').userId,
+        tier: b.tier,
+        source: 'kyc_provider',
+        actor: `service:${s.credentialId}`,
+        reference: b.reference ?? null,
+      });
+      return c.json(r, 200);
+    },
+  );
   return app;
 }

@@ -2,11 +2,14 @@ import { sql } from 'kysely';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { normalizePassword } from '../../domain/identity/password-policy.js';
+import { newTotpSecret, totpUri } from '../../domain/identity/totp.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { assertStrongPassword } from '../identity/register.js';
 
 export const OPERATOR_ROLES = ['support', 'analyst', 'approver', 'admin'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+export const operatorTotpAad = (operatorId: string) => `operator-totp:${operatorId}`;
 
 /**
  * Creates a staff account for the admin console. Without a password, a random one is generated
@@ -27,10 +30,19 @@ export async function createOperator(
   assertStrongPassword(deps, password, [email]);
   const hash = await deps.passwords.hash(normalizePassword(password));
   const id = deps.random.uuid();
+  // Staff sign in with a password and an authenticator app, always: the secret is shown once.
+  const totpSecret = newTotpSecret(deps.random.bytes(20));
   await deps.db.transaction().execute(async (trx) => {
     const r = await trx
       .insertInto('operators')
-      .values({ id, email, password_hash: hash, role: input.role, created_at: deps.clock.now() })
+      .values({
+        id,
+        email,
+        password_hash: hash,
+        role: input.role,
+        created_at: deps.clock.now(),
+        totp_secret_enc: deps.kms.encrypt(totpSecret, operatorTotpAad(id)),
+      })
       .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
       .executeTakeFirst();
     if (r.numInsertedOrUpdatedRows !== 1n)
@@ -41,5 +53,12 @@ export async function createOperator(
       data: { operatorId: id, role: input.role },
     });
   });
-  return { id, email, role: input.role, generatedPassword };
+  return {
+    id,
+    email,
+    role: input.role,
+    generatedPassword,
+    totpSecret,
+    totpUri: totpUri({ secret: totpSecret, account: email, issuer: `${deps.config.WEBAUTHN_RP_NAME} admin` }),
+  };
 }

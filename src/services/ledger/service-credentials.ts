@@ -6,7 +6,7 @@ import { hashToken, newToken } from '../common/tokens.js';
 import type { ServicePrincipal } from './platform-operations.js';
 
 /** What a platform service may post; a credential gets only the scopes it needs. */
-export const SERVICE_SCOPES = ['deposits', 'settlements', 'fees', 'reimbursements'] as const;
+export const SERVICE_SCOPES = ['deposits', 'settlements', 'fees', 'reimbursements', 'kyc'] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 
 const TOKEN = /^svc_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;

@@ -1,5 +1,6 @@
 import type { WithdrawalRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
+import { CustosError } from '../../domain/errors.js';
 import { withdrawalLockState } from '../../domain/withdrawals/settings.js';
 import type { WithdrawalEvent } from '../../domain/withdrawals/state-machine.js';
 import { applyWithdrawalEvent, lockWithdrawal } from './lifecycle.js';
@@ -260,4 +261,52 @@ export function startWithdrawalWorker(deps: Deps, intervalMs: number): { stop():
       await running;
     },
   };
+}
+
+/**
+ * The signer's report of what became of a broadcast (webhook adapter), applied like any other
+ * event: `accepted` (with the transaction id), `confirmed`, or `failed`. Repeats change nothing.
+ */
+export async function applyChainReport(
+  deps: Deps,
+  report: {
+    withdrawalId: string;
+    event: 'accepted' | 'confirmed' | 'failed';
+    txId?: string | undefined;
+    reason?: string | undefined;
+  },
+): Promise<{ applied: boolean; state: string }> {
+  return deps.db.transaction().execute(async (trx) => {
+    let w = await lockWithdrawal(trx, report.withdrawalId);
+    if (!w) throw new CustosError('NOT_FOUND');
+    const actor = `chain:${deps.chain.name}`;
+    let applied = false;
+    if (report.event === 'failed') {
+      const next = await applyWithdrawalEvent(trx, deps, w, 'broadcast_refused', {
+        actor,
+        note: report.reason ?? 'refused by the signer',
+        set: { failure_reason: report.reason ?? 'refused by the signer' },
+      });
+      return { applied: next !== null, state: (next ?? w).state };
+    }
+    // A confirmation may overtake the acceptance: apply both in order.
+    if (w.state === 'broadcasting') {
+      const next = await applyWithdrawalEvent(trx, deps, w, 'broadcast_accepted', {
+        actor,
+        set: { chain_tx_id: report.txId ?? w.chain_tx_id },
+      });
+      if (next) {
+        w = next;
+        applied = true;
+      }
+    }
+    if (report.event === 'confirmed') {
+      const next = await applyWithdrawalEvent(trx, deps, w, 'chain_confirmed', { actor });
+      if (next) {
+        w = next;
+        applied = true;
+      }
+    }
+    return { applied, state: w.state };
+  });
 }

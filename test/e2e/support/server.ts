@@ -61,9 +61,10 @@ export interface E2E {
 
 /**
  * A real Custos server (HTTP on 127.0.0.1, PGlite in memory, the built security center, the
- * development mailbox) and Debian's Chromium driven by playwright-core.
+ * development mailbox) and Debian's Chromium driven by playwright-core. `env` adds or overrides
+ * configuration (e.g. DEFAULT_TIER).
  */
-export async function startE2E(): Promise<E2E> {
+export async function startE2E(options: { env?: Record<string, string> } = {}): Promise<E2E> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custos-e2e-'));
   const baseUrl = `http://localhost:${port}`;
@@ -77,6 +78,7 @@ export async function startE2E(): Promise<E2E> {
     ARGON2_TIME_COST: '1',
     RATE_LIMIT_IP_PER_MINUTE: '100000',
     RATE_LIMIT_SUBNET_PER_MINUTE: '100000',
+    ...options.env,
   });
   const clock = new ShiftClock();
   const database = await openDatabase({ pgliteDir: 'memory://' });
@@ -161,10 +163,10 @@ export async function startE2E(): Promise<E2E> {
 }
 
 /** One server and browser for a whole test file; `e2e.x` works once beforeAll has run. */
-export function useE2E(): E2E {
+export function useE2E(options: Parameters<typeof startE2E>[0] = {}): E2E {
   let current: E2E | undefined;
   beforeAll(async () => {
-    current = await startE2E();
+    current = await startE2E(options);
   });
   afterAll(() => current?.close());
   return new Proxy({} as E2E, {
