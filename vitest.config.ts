@@ -24,6 +24,18 @@ export default defineConfig({
         },
       },
       {
+        // Several real Custos processes on one PostgreSQL (scripts/test.mjs runs it there only).
+        test: {
+          name: 'multiprocess',
+          include: ['test/multiprocess/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          maxWorkers: 1,
+        },
+      },
+      {
         // Timing comparisons run alone, after everything else, so other test files do not
         // disturb the measurements.
         test: {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: unit and property tests, then the integration suite on the embedded database
-// (PGlite), then the integration suite again on PostgreSQL when one is reachable, then the
+// (PGlite), then the integration suite again on PostgreSQL when one is reachable (with the tests
+// that run several Custos processes on it), then the
 // browser tests of the security center in Chromium against a real server on PGlite.
 //
 // PostgreSQL: TEST_DATABASE_URL, or the local default postgres://postgres@127.0.0.1:5432/test.
@@ -91,13 +92,15 @@ const reachable = await postgresReachable(pgUrl);
 if (reachable === true) {
   await dropTestSchemas(pgUrl);
   integration(`PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//')})`, pgUrl);
+  // Several Custos processes on one database: PostgreSQL only (an embedded database has one owner).
+  vitest('multi-process tests on PostgreSQL', ['--project', 'multiprocess'], { TEST_DATABASE_URL: pgUrl });
   await dropTestSchemas(pgUrl);
 } else if (ci) {
   console.error(`\nPostgreSQL is required in CI but not reachable at ${pgUrl}: ${reachable}`);
   exitCode = 1;
 } else {
   skippedRuns.push(
-    `the integration suite on PostgreSQL: none reachable at ${pgUrl} (${reachable}). ` +
+    `the integration and multi-process suites on PostgreSQL: none reachable at ${pgUrl} (${reachable}). ` +
       'Start PostgreSQL, or set TEST_DATABASE_URL=postgres://user@host:port/db, and run npm test again.',
   );
 }

@@ -36,6 +36,32 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, PUBLIC_URL: 'http://custos.example' })).toThrow(/PUBLIC_URL/);
     expect(() => loadConfig({ ...base, SMTP_URL: undefined })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ ...base, KEK_FILE: undefined })).toThrow(/KEK_FILE/);
+    expect(() => loadConfig({ ...base, COOLING_OFF_HOURS: '1' })).toThrow(/COOLING_OFF_HOURS/);
+  });
+
+  it('withdrawal settings: per-asset amounts, tiers and thresholds are checked, weaker choices reported', () => {
+    const c = loadConfig({});
+    expect(c.WHITELIST_ONLY).toBe(true);
+    expect(c.WITHDRAWAL_EMAIL_CONFIRMATION).toBe('always');
+    expect(c.largeWithdrawals.get('BTC')).toBe(100_000_000n);
+    expect(c.tiers.get('unverified')?.get('ETH')?.perWithdrawal).toBe(3n * 10n ** 17n);
+    expect(() => loadConfig({ LARGE_WITHDRAWALS: 'DOGE:5' })).toThrow(/LARGE_WITHDRAWALS: "DOGE:5"/);
+    expect(() => loadConfig({ WITHDRAWAL_TIERS: '{not json' })).toThrow(/WITHDRAWAL_TIERS/);
+    expect(() => loadConfig({ DEFAULT_TIER: 'gold' })).toThrow(/DEFAULT_TIER: "gold"/);
+    expect(() => loadConfig({ RISK_THRESHOLDS: '90,60,30' })).toThrow(/RISK_THRESHOLDS/);
+    expect(() => loadConfig({ CHAIN_ADAPTER: 'webhook' })).toThrow(/CHAIN_SIGNER_URL/);
+    const weak = loadConfig({
+      WHITELIST_ONLY: 'false',
+      WITHDRAWAL_EMAIL_CONFIRMATION: 'risk',
+      COOLING_OFF_HOURS: '0',
+    });
+    for (const name of ['WHITELIST_ONLY', 'WITHDRAWAL_EMAIL_CONFIRMATION', 'COOLING_OFF_HOURS'])
+      expect(
+        weak.warnings.some((w) => w.startsWith(name)),
+        name,
+      ).toBe(true);
+    const extra = loadConfig({ ASSETS: 'BTC:8:bitcoin,SOL:9:solana', LARGE_WITHDRAWALS: 'BTC:1' });
+    expect(extra.warnings).toContain('WITHDRAWAL_TIERS: no tier lists SOL, so it cannot be withdrawn');
   });
 
   it('a weaker setting outside production is allowed but reported for the log', () => {

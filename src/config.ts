@@ -214,15 +214,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const none: AssetAmounts = new Map();
   const largeWithdrawals = parseOr(
     'LARGE_WITHDRAWALS',
-    () => parseAssetAmounts(e.LARGE_WITHDRAWALS, assets),
+    () => parseAssetAmounts(e.LARGE_WITHDRAWALS, assets, raw.LARGE_WITHDRAWALS !== undefined),
     none,
   );
   const twoReviewersAbove = parseOr(
     'TWO_REVIEWERS_ABOVE',
-    () => parseAssetAmounts(e.TWO_REVIEWERS_ABOVE, assets),
+    () => parseAssetAmounts(e.TWO_REVIEWERS_ABOVE, assets, raw.TWO_REVIEWERS_ABOVE !== undefined),
     none,
   );
-  const withdrawalFees = parseOr('WITHDRAWAL_FEES', () => parseAssetAmounts(e.WITHDRAWAL_FEES, assets), none);
+  const withdrawalFees = parseOr(
+    'WITHDRAWAL_FEES',
+    () => parseAssetAmounts(e.WITHDRAWAL_FEES, assets, raw.WITHDRAWAL_FEES !== undefined),
+    none,
+  );
   const tiers = parseOr<Tiers>(
     'WITHDRAWAL_TIERS',
     () =>

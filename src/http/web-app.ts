@@ -82,6 +82,8 @@ export function mountWebApp(app: Hono<AppEnv>, config: Config, dir = defaultWebD
   const clientConfig = JSON.stringify({
     devMailbox: config.devMailbox,
     passwordMinLength: config.PASSWORD_MIN_LENGTH,
+    // Public facts: the admin console lists them without a customer session.
+    assets: config.assets.map((a) => ({ symbol: a.symbol, decimals: a.decimals, network: a.network })),
   });
   const html = fs
     .readFileSync(index, 'utf8')

@@ -124,6 +124,8 @@ describe('withdrawals in the browser', () => {
     const confirmLink = await e2e.link(email, '/confirm-withdrawal');
     await page.goto(confirmLink);
     await page.getByRole('heading', { name: 'Confirm a withdrawal' }).waitFor();
+    // It shows what the link is for before anything is confirmed.
+    await page.getByText('1.5 ETH (fee 0.001 ETH)').waitFor();
     await e2e.shot(page, 'confirm-withdrawal');
     expect((await withdrawals(page))[0]!.state).toBe('awaiting_confirmation');
     await page.getByRole('button', { name: 'Confirm this withdrawal' }).click();
@@ -132,15 +134,14 @@ describe('withdrawals in the browser', () => {
     await page.getByText(ETH_ADDRESS).waitFor();
     await e2e.shot(page, 'confirm-withdrawal-done');
 
-    // The link works once.
+    // The link works once: opened again, it says so and offers nothing to press.
     await page.goto(confirmLink);
-    await page.getByRole('button', { name: 'Confirm this withdrawal' }).click();
     await page.getByRole('alert').getByText('This link cannot be used any more').waitFor();
+    expect(await page.getByRole('button', { name: 'Confirm this withdrawal' }).count()).toBe(0);
     await e2e.shot(page, 'confirm-withdrawal-used');
     // The landing is public: signed out (say, the email opened on a phone) it answers the same.
     const phone = await (await e2e.newContext({ phone: true })).newPage();
     await phone.goto(confirmLink);
-    await phone.getByRole('button', { name: 'Confirm this withdrawal' }).click();
     await phone.getByRole('alert').getByText('This link cannot be used any more').waitFor();
 
     // The worker sends it; the simulated chain confirms it a few seconds later.
@@ -179,10 +180,30 @@ describe('withdrawals in the browser', () => {
     await page.getByTestId('available').getByText('8.499 ETH').waitFor();
     await amount.fill('2');
     await preview.getByTestId('preview-total').getByText('2.001 ETH', { exact: true }).waitFor();
+    // The answer to the request is lost on the way back: the retry sends the same idempotency key
+    // and gets the first answer again instead of a second withdrawal.
+    let lost = false;
+    await page.route('**/v1/withdrawals', async (route) => {
+      if (route.request().method() !== 'POST' || lost) return route.fallback();
+      const response = await route.fetch();
+      if (response.status() !== 201) return route.fulfill({ response });
+      lost = true;
+      return route.abort('connectionreset');
+    });
     e2e.clock.advance(6 * MINUTE);
     await page.getByRole('button', { name: 'Request withdrawal' }).click();
     await stepUp(page, secret);
+    await page.getByRole('alert').getByText('Custos could not be reached').waitFor();
+    expect(lost).toBe(true);
+    expect(await withdrawals(page)).toHaveLength(2);
+    const replay = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/withdrawals') && r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Request withdrawal' }).click();
+    expect((await replay).headers()['idempotency-replayed']).toBe('true');
+    await page.unroute('**/v1/withdrawals');
     await page.waitForURL((url) => DETAIL.test(url.pathname) && !url.pathname.endsWith(first));
+    expect(await withdrawals(page)).toHaveLength(2);
     await status.locator('[data-state="awaiting_confirmation"]').waitFor();
     await page.getByRole('navigation').getByRole('link', { name: 'Withdraw', exact: true }).click();
     await page.getByTestId('available').getByText('6.498 ETH').waitFor();
@@ -205,9 +226,9 @@ describe('withdrawals in the browser', () => {
     await problems.getByText('more than your available balance').waitFor();
     await problems.getByText('more than your verification level allows in one withdrawal').waitFor();
     await preview.getByText('it waits 24 hours').waitFor();
+    // A stale step-up is not asked for first: a second factor would not change the answer.
     e2e.clock.advance(6 * MINUTE);
     await page.getByRole('button', { name: 'Request withdrawal' }).click();
-    await stepUp(page, secret);
     const refusal = page.getByRole('alert').filter({ hasText: 'This withdrawal is not allowed now' });
     await refusal.waitFor();
     expect((await refusal.locator('li').allTextContents()).sort()).toEqual([

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOperator } from '../../src/services/admin/operators.js';
 import { checkLedger } from '../../src/services/ledger/ledger-check.js';
 import { createServiceCredential } from '../../src/services/ledger/service-credentials.js';
@@ -123,6 +123,29 @@ describe('the withdrawal flow (SPEC S3)', () => {
     });
     expect(tooMuch.body.problems.map((x: { code: string }) => x.code)).toEqual(['INSUFFICIENT_FUNDS']);
     expect((await balanceOf(u, 'ETH')).held).toBe(0n);
+  });
+});
+
+describe('the list of withdrawals', () => {
+  it('pages with an exact cursor, newest first, and refuses a forged one', async () => {
+    const u = await settledCustomer(h);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await withdraw(u, { asset: 'ETH', address: u.address, amount: String(ETH / 10n) })).body.id);
+    // Two of them at the same instant: the cursor must not skip either.
+    await h.deps.db
+      .updateTable('withdrawals')
+      .set({ created_at: new Date('2026-12-01T00:00:00.000Z') })
+      .where('id', 'in', ids.slice(0, 2))
+      .execute();
+    const first = await u.c.get('/v1/withdrawals?limit=2');
+    const second = await u.c.get(
+      `/v1/withdrawals?limit=2&before=${encodeURIComponent(first.body.nextBefore)}`,
+    );
+    const seen = [...first.body.items, ...second.body.items].map((w: { id: string }) => w.id);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    expect(second.body.nextBefore).toBeNull();
+    expect((await u.c.get('/v1/withdrawals?before=yesterday')).status).toBe(400);
   });
 });
 
@@ -304,12 +327,15 @@ describe('waiting, cancelling, expiring', () => {
     const u = await settledCustomer(h);
     const a = await withdraw(u, { asset: 'ETH', address: u.address, amount: String(ETH) });
     const token = await h.tokenFromEmail(u.email, '/confirm-withdrawal');
+    const described = await h.client().post('/v1/auth/withdrawal-confirmation/describe', { token });
+    expect(described.body).toMatchObject({ id: a.body.id, decimals: 18, state: 'awaiting_confirmation' });
     h.clock.advanceMinutes(29);
     await runWorker(h);
     expect(await stateOf(u, a.body.id)).toBe('awaiting_confirmation');
     h.clock.advanceMinutes(2);
     expect((await runWorker(h)).expired).toBeGreaterThanOrEqual(1);
     expect((await h.client().post('/v1/auth/withdrawal-confirmation', { token })).status).toBe(400);
+    expect((await h.client().post('/v1/auth/withdrawal-confirmation/describe', { token })).status).toBe(400);
     await later(h, u, 0);
     expect(await stateOf(u, a.body.id)).toBe('expired');
     expect((await balanceOf(u, 'ETH')).held).toBe(0n);

@@ -33,6 +33,12 @@ export function forgetSession(): void {
   csrfToken = null;
 }
 
+/** Learns the server's clock from another client of the API (the admin console's session check). */
+export function learnServerTime(serverTime: string): void {
+  const at = Date.parse(serverTime);
+  if (Number.isFinite(at)) clockSkewMs = at - Date.now();
+}
+
 export async function api<T>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { createBrowserRouter, Link, Navigate } from 'react-router';
+import { adminRoutes } from './admin/routes';
 import { type Account, get } from './api';
 import { PublicLayout, SecurityLayout } from './components/layout';
 import { Page } from './components/ui';
@@ -25,6 +26,7 @@ import {
 import { ApproveWaitPage, SignInPage } from './pages/sign-in';
 import { SignUpPage, VerifyEmailPage } from './pages/sign-up';
 import { AddressBookPage, ConfirmAddressPage, WithdrawalLockPage } from './pages/withdrawal-protection';
+import { ConfirmWithdrawalPage, WithdrawalPage, WithdrawalsPage, WithdrawPage } from './pages/withdrawals';
 
 /** `/`: the security center when signed in, the sign-in page otherwise. */
 function Home() {
@@ -64,6 +66,7 @@ export const router = createBrowserRouter([
       { path: '/recovery/cancel', element: <RecoveryCancelPage /> },
       { path: '/confirm-email-change', element: <ConfirmEmailChangePage /> },
       { path: '/confirm-address', element: <ConfirmAddressPage /> },
+      { path: '/confirm-withdrawal', element: <ConfirmWithdrawalPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
@@ -73,6 +76,9 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <OverviewPage /> },
       { path: 'balances', element: <BalancesPage /> },
+      { path: 'withdraw', element: <WithdrawPage /> },
+      { path: 'withdrawals', element: <WithdrawalsPage /> },
+      { path: 'withdrawals/:id', element: <WithdrawalPage /> },
       { path: 'addresses', element: <AddressBookPage /> },
       { path: 'withdrawal-lock', element: <WithdrawalLockPage /> },
       { path: 'totp', element: <TotpPage /> },
@@ -87,4 +93,6 @@ export const router = createBrowserRouter([
       { path: '*', element: <NotFound /> },
     ],
   },
+  // The staff console (web/src/admin): its own layout and session.
+  ...adminRoutes,
 ]);

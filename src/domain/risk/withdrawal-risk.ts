@@ -18,7 +18,7 @@ export interface RiskFacts {
   readonly securityChangedAt: Date | null;
   /** When the device of this session was approved (null: no device, e.g. an API client). */
   readonly deviceApprovedAt: Date | null;
-  /** Other accounts that sent (or asked to send) to the same address in the window. */
+  /** Other accounts that sent to the address in the last 24 hours or keep it in their address book. */
   readonly otherAccountsToAddress: number;
 }
 
@@ -107,9 +107,12 @@ export const WITHDRAWAL_RULES: readonly RiskRule[] = [
     weight: 60,
     evaluate: (f) => {
       if (f.otherAccountsToAddress >= 10)
-        return { reason: 'Many other accounts sent to this address in the last 24 hours.', weight: 100 };
+        return {
+          reason: 'Many other accounts send to this address or keep it in their address book.',
+          weight: 100,
+        };
       return f.otherAccountsToAddress >= 2
-        ? { reason: 'Several other accounts sent to this address in the last 24 hours.' }
+        ? { reason: 'Several other accounts send to this address or keep it in their address book.' }
         : null;
     },
   },

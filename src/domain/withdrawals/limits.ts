@@ -6,9 +6,10 @@ export type AssetAmounts = ReadonlyMap<string, bigint>;
 
 /**
  * Parses `SYMBOL:AMOUNT` pairs, amounts in whole units with the asset's decimals
- * (`BTC:0.5`). Symbols that are not configured assets are errors; assets left out have no entry.
+ * (`BTC:0.5`). Symbols that are not configured assets are errors (skipped only in the shipped
+ * defaults, `strict` false); assets left out have no entry.
  */
-export function parseAssetAmounts(spec: string, assets: readonly Asset[]): AssetAmounts {
+export function parseAssetAmounts(spec: string, assets: readonly Asset[], strict = true): AssetAmounts {
   const out = new Map<string, bigint>();
   for (const raw of spec
     .split(',')
@@ -16,6 +17,7 @@ export function parseAssetAmounts(spec: string, assets: readonly Asset[]): Asset
     .filter(Boolean)) {
     const [symbol = '', amount = '', ...rest] = raw.split(':');
     const asset = assets.find((a) => a.symbol === symbol);
+    if (!asset && !strict && !rest.length) continue;
     if (rest.length || !asset) throw new Error(`"${raw}": not SYMBOL:AMOUNT with a configured asset`);
     const units = parseUnits(amount, asset.decimals);
     if (units === null || units < 0n) throw new Error(`"${raw}": not an amount of ${symbol}`);

@@ -3,10 +3,13 @@ import {
   cancelWithdrawal,
   confirmWithdrawal,
   getWithdrawal,
+  describeWithdrawalConfirmation,
   listWithdrawals,
+  parseWithdrawalCursor,
   previewWithdrawal,
   requestWithdrawal,
 } from '../../services/withdrawals/withdrawals.js';
+import { CustosError } from '../../domain/errors.js';
 import type { AppEnv } from '../env.js';
 import { IdempotencyHeader, sendIdempotent } from '../idempotency.js';
 import { requireSession } from '../middleware/auth.js';
@@ -31,6 +34,7 @@ export const Withdrawal = z
     id: z.string(),
     accountId: z.string(),
     asset: z.string(),
+    decimals: z.number().int(),
     network: z.string(),
     address: z.string(),
     amount: z.string(),
@@ -81,7 +85,11 @@ export function withdrawalRoutes() {
       request: {
         query: z.object({
           limit: z.coerce.number().int().min(1).max(100).default(25),
-          before: z.iso.datetime().optional(),
+          before: z
+            .string()
+            .max(80)
+            .optional()
+            .openapi({ description: 'The nextBefore of the previous page' }),
           open: z.enum(['true', 'false']).optional(),
         }),
       },
@@ -89,9 +97,11 @@ export function withdrawalRoutes() {
     }),
     async (c) => {
       const q = c.req.valid('query');
+      const before = q.before ? parseWithdrawalCursor(q.before) : undefined;
+      if (before === null) throw new CustosError('VALIDATION_FAILED', { message: 'Not a page cursor.' });
       const page = await listWithdrawals(c.get('deps'), c.get('principal').userId, {
         limit: q.limit,
-        before: q.before ? new Date(q.before) : undefined,
+        before,
         open: q.open === 'true',
       });
       return c.json(page, 200);
@@ -198,6 +208,17 @@ export function withdrawalRoutes() {
       responses: ok(Withdrawal),
     }),
     async (c) => c.json(await confirmWithdrawal(c.get('deps'), c.req.valid('json').token, c.get('ctx')), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/withdrawal-confirmation/describe',
+      tags: ['Withdrawals'],
+      summary: 'What a confirmation link is for, without using it (the landing page shows it first)',
+      request: jsonBody(z.object({ token: Token })),
+      responses: ok(Withdrawal),
+    }),
+    async (c) => c.json(await describeWithdrawalConfirmation(c.get('deps'), c.req.valid('json').token), 200),
   );
   return app;
 }

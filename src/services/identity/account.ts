@@ -165,8 +165,9 @@ export async function getSecurityCheckup(deps: Deps, principal: Principal) {
     antiPhishingCodeSet: user.anti_phishing_code !== null,
     // "On" while an unlock waits: the lock still holds until then.
     withdrawalLockOn: withdrawalLockState(user, now).state !== 'off',
-    // Whitelist-only withdrawals and API keys arrive with the withdrawal flow and the API-key issue.
-    whitelistOn: null,
+    // Whitelist-only is a platform setting (on by default); with it off there is no per-user
+    // switch, so the item is not offered. API keys arrive with their own issue.
+    whitelistOn: deps.config.WHITELIST_ONLY ? true : null,
     trustedDeviceCount: devices.filter((d) => d.trusted).length,
     staleDeviceCount: devices.filter((d) => d.last_seen_at < staleBefore).length,
     staleApiKeyCount: null,

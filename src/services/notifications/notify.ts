@@ -35,21 +35,20 @@ export interface Notification {
   readonly to?: string;
   /** Default true. False only where the email is itself about the lock or the link is pointless. */
   readonly notMeLink?: boolean;
+  /** Only the platform's webhook: a step the owner has just taken or does not need mail about. */
+  readonly webhookOnly?: boolean;
 }
 
 const NOT_ME_TTL_MINUTES = 7 * 24 * 60;
 
-/**
- * Queues the email (and the platform webhook) in the caller's transaction: the notification
- * exists if and only if the change committed, and the worker delivers it.
- */
-export async function notifyUser(
+/** The email of a notification, with its single-use "this wasn't me" link. */
+async function emailRow(
   trx: Trx,
-  deps: Pick<Deps, 'clock' | 'random' | 'config' | 'webhooks'>,
+  deps: Pick<Deps, 'clock' | 'random' | 'config'>,
   user: { id: string; email: string; anti_phishing_code: string | null },
   n: Notification,
-): Promise<void> {
-  const now = deps.clock.now();
+  now: Date,
+): Promise<Insertable<OutboxTable>> {
   let notMeUrl: string | null = null;
   if (n.notMeLink !== false) {
     const token = await issueEmailToken(trx, deps, {
@@ -67,15 +66,28 @@ export async function notifyUser(
     antiPhishingCode: user.anti_phishing_code,
     notMeUrl,
   });
-  const rows: Insertable<OutboxTable>[] = [
-    {
-      id: deps.random.uuid(),
-      kind: 'email',
-      payload: JSON.stringify({ to: n.to ?? user.email, ...email }),
-      created_at: now,
-      next_attempt_at: now,
-    },
-  ];
+  return {
+    id: deps.random.uuid(),
+    kind: 'email',
+    payload: JSON.stringify({ to: n.to ?? user.email, ...email }),
+    created_at: now,
+    next_attempt_at: now,
+  };
+}
+
+/**
+ * Queues the email (and the platform webhook) in the caller's transaction: the notification
+ * exists if and only if the change committed, and the worker delivers it.
+ */
+export async function notifyUser(
+  trx: Trx,
+  deps: Pick<Deps, 'clock' | 'random' | 'config' | 'webhooks'>,
+  user: { id: string; email: string; anti_phishing_code: string | null },
+  n: Notification,
+): Promise<void> {
+  const now = deps.clock.now();
+  const rows: Insertable<OutboxTable>[] = [];
+  if (!n.webhookOnly) rows.push(await emailRow(trx, deps, user, n, now));
   if (deps.webhooks) {
     rows.push({
       id: deps.random.uuid(),
@@ -90,5 +102,5 @@ export async function notifyUser(
       next_attempt_at: now,
     });
   }
-  await trx.insertInto('outbox').values(rows).execute();
+  if (rows.length) await trx.insertInto('outbox').values(rows).execute();
 }

@@ -140,7 +140,8 @@ export async function recordState(
       ...(args.data ?? {}),
     },
   });
-  if (!subject) return;
+  // Every step reaches the platform's webhook; the owner is emailed about the ones that matter.
+  if (!subject && !deps.webhooks) return;
   const user = await trx
     .selectFrom('users')
     .select(['id', 'email', 'anti_phishing_code'])
@@ -161,7 +162,8 @@ export async function recordState(
   }
   await notifyUser(trx, deps, user, {
     event: 'withdrawal',
-    subject,
+    webhookOnly: !subject,
+    subject: subject ?? reason,
     lines: [
       `Withdrawal of ${amountText(deps, w)} (fee ${formatUnits(BigInt(w.fee), assetOf(deps, w.asset).decimals)}) to:`,
       w.address,

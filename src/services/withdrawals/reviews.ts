@@ -3,12 +3,12 @@ import { CustosError } from '../../domain/errors.js';
 import type { Operator } from '../admin/operator-auth.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { applyWithdrawalEvent, lockWithdrawal } from './lifecycle.js';
-import { timelineOf, withdrawalJson, withdrawalView } from './withdrawals.js';
+import { presentWithdrawal, timelineOf } from './withdrawals.js';
 
 const REVIEWERS = new Set(['analyst', 'approver', 'admin']);
 
 /** Held withdrawals, oldest first, with what the reviewer needs to decide (SPEC S4). */
-export async function reviewQueue(deps: Pick<Deps, 'db'>) {
+export async function reviewQueue(deps: Pick<Deps, 'db' | 'config'>) {
   const rows = await deps.db
     .selectFrom('withdrawals')
     .innerJoin('users', 'users.id', 'withdrawals.user_id')
@@ -30,7 +30,7 @@ export async function reviewQueue(deps: Pick<Deps, 'db'>) {
         .execute()
     : [];
   return rows.map(({ email, ...w }) => ({
-    ...withdrawalJson(withdrawalView(w)),
+    ...presentWithdrawal(deps, w),
     userId: w.user_id,
     email,
     reviewsRequired: w.reviews_required,
@@ -39,7 +39,7 @@ export async function reviewQueue(deps: Pick<Deps, 'db'>) {
   }));
 }
 
-export async function reviewDetail(deps: Pick<Deps, 'db'>, id: string) {
+export async function reviewDetail(deps: Pick<Deps, 'db' | 'config'>, id: string) {
   const w = await deps.db.selectFrom('withdrawals').selectAll().where('id', '=', id).executeTakeFirst();
   if (!w) throw new CustosError('NOT_FOUND');
   const user = await deps.db
@@ -60,7 +60,7 @@ export async function reviewDetail(deps: Pick<Deps, 'db'>, id: string) {
     .orderBy('withdrawal_reviews.at')
     .execute();
   return {
-    ...withdrawalJson(withdrawalView(w)),
+    ...presentWithdrawal(deps, w),
     userId: w.user_id,
     email: user.email,
     reviewsRequired: w.reviews_required,

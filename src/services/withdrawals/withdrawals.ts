@@ -16,6 +16,7 @@ import { addressStatus, effectiveCap, withdrawalLockState } from '../../domain/w
 import { initialState, isCancellable, type WithdrawalState } from '../../domain/withdrawals/state-machine.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { actorOf, type Principal, type RequestContext } from '../identity/context.js';
+import { hashToken, isWellFormedToken } from '../common/tokens.js';
 import { consumeEmailToken } from '../identity/email-tokens.js';
 import { stepUpIsFresh } from '../identity/sessions.js';
 import { ensureMainAccount, ownAccount } from '../ledger/accounts.js';
@@ -183,7 +184,8 @@ async function assessRisk(
         .where('id', '=', principal.deviceId)
         .executeTakeFirst()
     : undefined;
-  // The shape of the 2022 attack: many accounts sending to, or adding, the same fresh address.
+  // The shape of the 2022 attack: many accounts sending to one address, or keeping it in their
+  // address book (a refused or blocked attempt leaves no withdrawal, but the book entry stays).
   const others = await trx
     .selectFrom(
       trx
@@ -198,7 +200,7 @@ async function assessRisk(
             .select('user_id')
             .where('asset', '=', input.asset)
             .where('address', '=', input.address)
-            .where('created_at', '>', new Date(now.getTime() - 7 * DAY)),
+            .where('removed_at', 'is', null),
         )
         .as('senders'),
     )
@@ -225,6 +227,8 @@ export interface WithdrawalView {
   readonly id: string;
   readonly accountId: string;
   readonly asset: string;
+  /** The asset's decimals, so that a page without the asset list can show the amount. */
+  readonly decimals: number;
   readonly network: string;
   readonly address: string;
   readonly amount: bigint;
@@ -240,10 +244,11 @@ export interface WithdrawalView {
   readonly updatedAt: Date;
 }
 
-export const withdrawalView = (w: WithdrawalRow): WithdrawalView => ({
+export const withdrawalView = (w: WithdrawalRow, decimals: number): WithdrawalView => ({
   id: w.id,
   accountId: w.account_id,
   asset: w.asset,
+  decimals,
   network: w.network,
   address: w.address,
   amount: BigInt(w.amount),
@@ -345,17 +350,22 @@ export async function requestWithdrawal(
         if (!user) throw new CustosError('UNAUTHENTICATED');
         const now = deps.clock.now();
         const g = await checkPolicy(trx, deps, user, principal, input, now);
-        if (g.reasons.some((r) => r.code === 'STEP_UP_REQUIRED')) throw new CustosError('STEP_UP_REQUIRED');
-        if (g.reasons.length) {
+        // What refuses the request is said first: a step-up would not change it.
+        const refusing = g.reasons.filter((r) => r.code !== 'STEP_UP_REQUIRED');
+        if (refusing.length) {
           refusal = {
             code: 'WITHDRAWAL_REFUSED',
-            reasons: g.reasons.map((r) => ({ id: r.code, message: r.message })),
+            reasons: refusing.map((r) => ({ id: r.code, message: r.message })),
           };
           throw new CustosError('WITHDRAWAL_REFUSED', {
-            message: g.reasons[0]!.message,
-            details: g.reasons.map((r) => ({ path: r.code, message: r.message })),
+            message:
+              refusing.length === 1
+                ? refusing[0]!.message
+                : `${refusing.length} things stop this withdrawal now.`,
+            details: refusing.map((r) => ({ path: r.code, message: r.message })),
           });
         }
+        if (g.reasons.length) throw new CustosError('STEP_UP_REQUIRED');
         const risk = await assessRisk(
           trx,
           deps,
@@ -426,7 +436,7 @@ export async function requestWithdrawal(
           note: risk.hits.map((h) => h.reason).join(' '),
           data: { ruleSet: risk.ruleSet, score: risk.score, decision: risk.decision, ip: ctx.ip },
         });
-        return { status: 201, body: withdrawalJson(withdrawalView(row)) };
+        return { status: 201, body: presentWithdrawal(deps, row) };
       },
     );
   } catch (err) {
@@ -458,6 +468,10 @@ export async function previewWithdrawal(deps: Deps, principal: Principal, input:
   };
 }
 
+/** The API's view of a withdrawal row. */
+export const presentWithdrawal = (deps: Pick<Deps, 'config'>, w: WithdrawalRow) =>
+  withdrawalJson(withdrawalView(w, deps.config.assets.find((a) => a.symbol === w.asset)?.decimals ?? 0));
+
 export const withdrawalJson = (v: WithdrawalView) => ({
   ...v,
   amount: v.amount.toString(),
@@ -483,7 +497,7 @@ export async function confirmWithdrawal(deps: Deps, token: string, ctx: RequestC
       data: { ip: ctx.ip },
     });
     if (!next) throw new CustosError('EMAIL_TOKEN_INVALID');
-    return withdrawalJson(withdrawalView(next));
+    return presentWithdrawal(deps, next);
   });
 }
 
@@ -496,7 +510,7 @@ export async function cancelWithdrawal(deps: Deps, principal: Principal, id: str
       data: { ip: ctx.ip },
     });
     if (!next) throw new CustosError('WITHDRAWAL_NOT_CANCELLABLE');
-    return withdrawalJson(withdrawalView(next));
+    return presentWithdrawal(deps, next);
   });
 }
 
@@ -518,21 +532,37 @@ export async function stopOpenWithdrawals(trx: Trx, deps: Deps, userId: string, 
   return stopped;
 }
 
+/** The position after a row, as an opaque cursor: `<created_at ISO>_<id>` (exact across equal times). */
+const cursorOf = (w: WithdrawalRow) => `${w.created_at.toISOString()}_${w.id}`;
+
+export function parseWithdrawalCursor(cursor: string): { at: Date; id: string } | null {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([0-9a-f-]{36})$/.exec(cursor);
+  return m && !Number.isNaN(Date.parse(m[1]!)) ? { at: new Date(m[1]!), id: m[2]! } : null;
+}
+
 export async function listWithdrawals(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'config'>,
   userId: string,
-  opts: { limit: number; before?: Date | undefined; open?: boolean | undefined },
+  opts: { limit: number; before?: { at: Date; id: string } | undefined; open?: boolean | undefined },
 ) {
   let q = deps.db.selectFrom('withdrawals').selectAll().where('user_id', '=', userId);
-  if (opts.before) q = q.where('created_at', '<', opts.before);
+  const before = opts.before;
+  if (before)
+    q = q.where((eb) =>
+      eb.or([
+        eb('created_at', '<', before.at),
+        eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)]),
+      ]),
+    );
   if (opts.open) q = q.where('state', 'in', OPEN_STATES);
   const rows = await q
     .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(opts.limit + 1)
     .execute();
   return {
-    items: rows.slice(0, opts.limit).map((r) => withdrawalJson(withdrawalView(r))),
-    nextBefore: rows.length > opts.limit ? rows[opts.limit - 1]!.created_at.toISOString() : null,
+    items: rows.slice(0, opts.limit).map((r) => presentWithdrawal(deps, r)),
+    nextBefore: rows.length > opts.limit ? cursorOf(rows[opts.limit - 1]!) : null,
   };
 }
 
@@ -554,8 +584,34 @@ export async function timelineOf(db: Executor, withdrawalId: string) {
   }));
 }
 
-export async function getWithdrawal(deps: Pick<Deps, 'db'>, userId: string, id: string) {
+/**
+ * What a confirmation link is for, without using it: the landing page shows the withdrawal
+ * before the owner presses Confirm (mail scanners open links, so nothing happens on a GET).
+ */
+export async function describeWithdrawalConfirmation(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  token: string,
+) {
+  if (!isWellFormedToken(token)) throw new CustosError('EMAIL_TOKEN_INVALID');
+  const t = await deps.db
+    .selectFrom('email_tokens')
+    .select(['user_id', 'data'])
+    .where('token_hash', '=', hashToken(token))
+    .where('purpose', '=', 'withdrawal_confirm')
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', deps.clock.now())
+    .executeTakeFirst();
+  const id = String((t?.data as { withdrawalId?: string } | undefined)?.withdrawalId ?? '');
+  const w = t
+    ? await deps.db.selectFrom('withdrawals').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
+  if (!t || !w || w.user_id !== t.user_id || w.state !== 'awaiting_confirmation')
+    throw new CustosError('EMAIL_TOKEN_INVALID');
+  return presentWithdrawal(deps, w);
+}
+
+export async function getWithdrawal(deps: Pick<Deps, 'db' | 'config'>, userId: string, id: string) {
   const w = await deps.db.selectFrom('withdrawals').selectAll().where('id', '=', id).executeTakeFirst();
   if (!w || w.user_id !== userId) throw new CustosError('NOT_FOUND');
-  return { ...withdrawalJson(withdrawalView(w)), timeline: await timelineOf(deps.db, id) };
+  return { ...presentWithdrawal(deps, w), timeline: await timelineOf(deps.db, id) };
 }

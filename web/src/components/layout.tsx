@@ -42,6 +42,8 @@ export function PublicLayout() {
 const NAV: [string, string][] = [
   ['/security', 'Overview'],
   ['/security/balances', 'Balances and transfers'],
+  ['/security/withdraw', 'Withdraw'],
+  ['/security/withdrawals', 'Withdrawals'],
   ['/security/addresses', 'Address book'],
   ['/security/withdrawal-lock', 'Withdrawal lock and caps'],
   ['/security/totp', 'Authenticator app'],

@@ -39,7 +39,7 @@ export function Field(props: {
   autoComplete?: string;
   hint?: ReactNode;
   required?: boolean;
-  inputMode?: 'numeric' | 'text' | 'email';
+  inputMode?: 'numeric' | 'decimal' | 'text' | 'email';
   name?: string;
   autoFocus?: boolean;
 }) {
