@@ -316,7 +316,7 @@ describe('the admin console in the browser', () => {
     await resume.getByLabel('Reason for resuming').fill('Provider recovered; broadcasts verified.');
     await resume.getByRole('button', { name: 'Yes, resume ETH withdrawals' }).click();
     await page.getByTestId('controls-result').getByText('ETH withdrawals are running again.').waitFor();
-    await page.getByTestId('no-asset-paused').waitFor();
+    await eth.locator('[data-paused="false"]').waitFor();
     expect((await controls(page)).pausedAssets).toEqual([]);
     expect(await customer.previewProblems()).not.toContain('ASSET_PAUSED');
 

@@ -39,15 +39,25 @@ export function learnServerTime(serverTime: string): void {
   if (Number.isFinite(at)) clockSkewMs = at - Date.now();
 }
 
-export async function api<T>(
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One request to the API, for the security center and the admin console alike: JSON in and out,
+ * the caller's CSRF token on every change, and errors as ApiError. Answers the parsed body (null
+ * when empty); keeping what the answer hands out (tokens, the server's clock) is the caller's.
+ */
+export async function request(
+  method: Method,
   path: string,
-  body?: unknown,
-  extraHeaders: Record<string, string> = {},
-): Promise<T> {
+  {
+    body,
+    headers: extraHeaders = {},
+    csrf = null,
+  }: { body?: unknown; headers?: Record<string, string>; csrf?: string | null } = {},
+): Promise<unknown> {
   const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   let res: Response;
   try {
     res = await fetch(path, {
@@ -68,7 +78,14 @@ export async function api<T>(
   }
   if (!res.ok) {
     const e = (
-      data as { error?: { code?: string; message?: string; requestId?: string; details?: [] } } | null
+      data as {
+        error?: {
+          code?: string;
+          message?: string;
+          requestId?: string;
+          details?: { path: string; message: string }[];
+        };
+      } | null
     )?.error;
     throw new ApiError(
       res.status,
@@ -78,6 +95,17 @@ export async function api<T>(
       e?.details,
     );
   }
+  return data;
+}
+
+/** A request of the customer's session: its CSRF token, kept from the answers that hand it out. */
+export async function api<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const data = await request(method, path, { body, headers: extraHeaders, csrf: csrfToken });
   absorb(data);
   return data as T;
 }

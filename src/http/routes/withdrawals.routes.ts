@@ -10,24 +10,11 @@ import {
   requestWithdrawal,
 } from '../../services/withdrawals/withdrawals.js';
 import { CustosError } from '../../domain/errors.js';
+import { WITHDRAWAL_STATES } from '../../domain/withdrawals/state-machine.js';
 import type { AppEnv } from '../env.js';
 import { IdempotencyHeader, sendIdempotent } from '../idempotency.js';
 import { requireSession } from '../middleware/auth.js';
 import { Amount, created, Iso, jsonBody, ok, Token } from '../openapi.js';
-
-const STATES = [
-  'in_review',
-  'awaiting_confirmation',
-  'cooling_off',
-  'queued',
-  'broadcasting',
-  'broadcast',
-  'confirmed',
-  'rejected',
-  'cancelled',
-  'expired',
-  'failed',
-] as const;
 
 export const Withdrawal = z
   .object({
@@ -39,7 +26,7 @@ export const Withdrawal = z
     address: z.string(),
     amount: z.string(),
     fee: z.string(),
-    state: z.enum(STATES),
+    state: z.enum(WITHDRAWAL_STATES),
     large: z
       .boolean()
       .openapi({ description: 'Over the large-withdrawal value: it waits the cooling-off period' }),

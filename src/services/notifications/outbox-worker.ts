@@ -6,6 +6,7 @@ import type { Deps } from '../../deps.js';
 import { runPasswordResetRequest } from '../identity/password.js';
 import { runRecoveryRequest } from '../identity/recovery.js';
 import type { Job } from './jobs.js';
+import { type Periodic, runPeriodically } from '../common/periodic.js';
 
 type OutboxRow = { kind: OutboxTable['kind'] };
 
@@ -97,23 +98,6 @@ export async function drainOutbox(deps: Deps): Promise<number> {
   }
 }
 
-export function startOutboxWorker(deps: Deps, intervalMs = 500): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = drainOutbox(deps)
-      .catch((err) => deps.log.error({ err }, 'outbox worker failed'))
-      .finally(() => {
-        busy = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startOutboxWorker(deps: Deps, intervalMs = 500): Periodic {
+  return runPeriodically('outbox worker', () => drainOutbox(deps), intervalMs, deps.log);
 }

@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
 import { withdrawalLockState } from '../../domain/withdrawals/settings.js';
 import type { WithdrawalEvent } from '../../domain/withdrawals/state-machine.js';
+import { type Periodic, runPeriodically } from '../common/periodic.js';
 import { applyWithdrawalEvent, lockWithdrawal } from './lifecycle.js';
 import { getWithdrawalControls } from './platform-controls.js';
 
@@ -244,23 +245,8 @@ async function pollConfirmations(deps: Deps): Promise<number> {
 }
 
 /** Runs the processor every `intervalMs` until stopped; one tick at a time. */
-export function startWithdrawalWorker(deps: Deps, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = processWithdrawals(deps)
-      .catch((err) => deps.log.error({ err }, 'withdrawal processing failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startWithdrawalWorker(deps: Deps, intervalMs: number): Periodic {
+  return runPeriodically('withdrawal processing', () => processWithdrawals(deps), intervalMs, deps.log);
 }
 
 /**

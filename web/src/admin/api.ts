@@ -1,5 +1,6 @@
-import { formatUnits } from '../../../src/domain/ledger/amount';
-import { ApiError, learnServerTime } from '../api';
+import { learnServerTime, request } from '../api';
+import { formatAmount } from '../components/withdrawal-view';
+import type { Step, WithdrawalBase } from '../types/withdrawals';
 
 /**
  * The admin console's own way to the API: the staff session is a separate cookie (custos_admin)
@@ -12,46 +13,7 @@ export function forgetAdminSession(): void {
 }
 
 export async function adminApi<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && adminCsrf) headers['X-CSRF-Token'] = adminCsrf;
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'Custos could not be reached. Check your connection and try again.');
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
-  if (!res.ok) {
-    const e = (
-      data as {
-        error?: {
-          code?: string;
-          message?: string;
-          requestId?: string;
-          details?: { path: string; message: string }[];
-        };
-      } | null
-    )?.error;
-    throw new ApiError(
-      res.status,
-      e?.code ?? `HTTP_${res.status}`,
-      e?.message ?? `Custos answered with status ${res.status}.`,
-      e?.requestId,
-      e?.details,
-    );
-  }
+  const data = await request(method, path, { body, csrf: adminCsrf });
   const d = data as { csrfToken?: unknown; serverTime?: unknown } | null;
   if (typeof d?.csrfToken === 'string' && d.csrfToken) adminCsrf = d.csrfToken;
   if (typeof d?.serverTime === 'string') learnServerTime(d.serverTime);
@@ -77,35 +39,10 @@ export interface AdminMe {
 /** The roles that may approve or reject a held withdrawal (the server decides; this only explains). */
 export const REVIEWER_ROLES: readonly Role[] = ['analyst', 'approver', 'admin'];
 
-export type State =
-  | 'in_review'
-  | 'awaiting_confirmation'
-  | 'cooling_off'
-  | 'queued'
-  | 'broadcasting'
-  | 'broadcast'
-  | 'confirmed'
-  | 'rejected'
-  | 'cancelled'
-  | 'expired'
-  | 'failed';
-
-export interface HeldWithdrawal {
-  id: string;
-  accountId: string;
-  asset: string;
+/** A held withdrawal as staff see it: the customer's withdrawal and who asked for it. */
+export interface HeldWithdrawal extends WithdrawalBase {
   /** The asset's decimals, when the server sends them with the withdrawal. */
   decimals?: number;
-  network: string;
-  address: string;
-  amount: string;
-  fee: string;
-  state: State;
-  large: boolean;
-  risk: { score: number; decision: string; reasons: string[] };
-  confirmExpiresAt: string | null;
-  coolingOffUntil: string | null;
-  createdAt: string;
   userId: string;
   email: string;
   reviewsRequired: number;
@@ -119,14 +56,6 @@ export interface Review {
   decision: 'approve' | 'reject';
   note: string;
   at: string;
-}
-export interface Step {
-  at: string;
-  from: State | null;
-  to: State;
-  event: string;
-  by: 'you' | 'reviewer' | 'system';
-  reason: string;
 }
 export interface ReviewDetail extends HeldWithdrawal {
   reviews: Review[];
@@ -172,7 +101,5 @@ export function showAmount(amount: string | bigint, symbol: string, decimals?: n
   const d = Number.isInteger(decimals)
     ? decimals!
     : configuredAssets()?.find((a) => a.symbol === symbol)?.decimals;
-  return d !== undefined
-    ? `${formatUnits(BigInt(amount), d)} ${symbol}`
-    : `${amount.toString()} (smallest units of ${symbol})`;
+  return formatAmount(amount, symbol, d);
 }

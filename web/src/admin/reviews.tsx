@@ -2,46 +2,27 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api';
-import { Countdown, DataTable, ExactTime, Notice, Page } from '../components/ui';
+import { Countdown, DataTable, ExactTime, Notice, Page, plural } from '../components/ui';
 import {
-  adminGet,
-  adminPost,
-  type QueueItem,
-  REVIEWER_ROLES,
-  type ReviewDetail,
-  showAmount,
-  type State,
-  type Step,
-} from './api';
+  DestinationFacts,
+  RiskReasons,
+  STATE_LABELS,
+  StateBadge,
+  type StateLabels,
+  WithdrawalTimeline,
+} from '../components/withdrawal-view';
+import type { Step } from '../types/withdrawals';
+import { adminGet, adminPost, type QueueItem, REVIEWER_ROLES, type ReviewDetail, showAmount } from './api';
 import { AdminError, useOperator } from './layout';
 
-/** Each state in staff words, with the tone of its badge (the badge styles of the withdrawal pages). */
-const STATE: Record<State, { label: string; tone: 'info' | 'warn' | 'ok' | 'bad' | 'done' }> = {
-  in_review: { label: 'Held for review', tone: 'warn' },
-  awaiting_confirmation: { label: 'Approved: waiting for the customer to confirm', tone: 'warn' },
-  cooling_off: { label: 'Cooling-off period', tone: 'warn' },
-  queued: { label: 'Queued to be sent', tone: 'info' },
-  broadcasting: { label: 'Being sent', tone: 'info' },
-  broadcast: { label: 'Sent, waiting for the network', tone: 'info' },
-  confirmed: { label: 'Complete', tone: 'ok' },
-  rejected: { label: 'Rejected', tone: 'bad' },
-  cancelled: { label: 'Cancelled', tone: 'done' },
-  expired: { label: 'Expired: the customer did not confirm in time', tone: 'bad' },
-  failed: { label: 'Failed', tone: 'bad' },
+/** Each state in staff words: the customer's, but for the states that speak to the customer. */
+const STAFF_LABELS: StateLabels = {
+  ...STATE_LABELS,
+  awaiting_confirmation: 'Approved: waiting for the customer to confirm',
+  expired: 'Expired: the customer did not confirm in time',
 };
 
 const BY: Record<Step['by'], string> = { you: 'the customer', reviewer: 'a reviewer', system: 'Custos' };
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-function StateBadge({ state }: { state: State }) {
-  const s = STATE[state] ?? { label: state, tone: 'info' };
-  return (
-    <span className={`badge state-${s.tone}`} data-state={state} data-testid="withdrawal-state">
-      {s.label}
-    </span>
-  );
-}
 
 /** "0 of 2 approvals", and which approvals the rule asks for. */
 function approvalsText(approvals: number, required: number): string {
@@ -197,7 +178,7 @@ function ReviewDetailPage({ id }: { id: string }) {
       </p>
       <div className="card" data-testid="review-status">
         <h2>
-          Status: <StateBadge state={w.state} />
+          Status: <StateBadge state={w.state} labels={STAFF_LABELS} />
         </h2>
         {w.state === 'in_review' ? (
           <>
@@ -268,16 +249,7 @@ function ReviewDetailPage({ id }: { id: string }) {
             <dd>
               <strong>{showAmount(total, w.asset, w.decimals)}</strong>
             </dd>
-            <dt>To address</dt>
-            <dd>
-              <code className="secret">{w.address}</code>
-            </dd>
-            <dt>Network</dt>
-            <dd>{w.network}</dd>
-            <dt>Requested</dt>
-            <dd>
-              <ExactTime at={w.createdAt} />
-            </dd>
+            <DestinationFacts withdrawal={w} />
             <dt>Large</dt>
             <dd>{w.large ? 'Yes: after the customer confirms, it waits the cooling-off period' : 'No'}</dd>
           </dl>
@@ -289,11 +261,7 @@ function ReviewDetailPage({ id }: { id: string }) {
             <strong>{w.risk.decision}</strong>.
           </p>
           {w.risk.reasons.length ? (
-            <ul data-testid="risk-reasons">
-              {w.risk.reasons.map((r) => (
-                <li key={r}>{r}</li>
-              ))}
-            </ul>
+            <RiskReasons reasons={w.risk.reasons} />
           ) : (
             <p>No risk rule noticed anything.</p>
           )}
@@ -326,26 +294,21 @@ function ReviewDetailPage({ id }: { id: string }) {
         )}
       </div>
 
-      <div className="card">
-        <h2>Timeline</h2>
-        <p className="small muted">What the customer sees on their withdrawal page, oldest first.</p>
-        <ol className="timeline">
-          {w.timeline.map((s, i) => (
-            <li key={`${s.at}-${i}`} data-testid="timeline-step">
-              <p>
-                <StateBadge state={s.to} /> <span className="small muted">by {BY[s.by]}</span>
-              </p>
-              <p className="small">
-                <ExactTime at={s.at} />
-              </p>
-              <p>{s.reason}</p>
-            </li>
-          ))}
-        </ol>
-      </div>
+      <WithdrawalTimeline
+        steps={w.timeline}
+        by={BY}
+        labels={STAFF_LABELS}
+        intro="What the customer sees on their withdrawal page, oldest first."
+      />
     </Page>
   );
 }
+
+/** The decision form's buttons; the one pressed names the decision. */
+const DECISIONS = [
+  { decision: 'approve', label: 'Approve', className: 'primary' },
+  { decision: 'reject', label: 'Reject', className: 'danger' },
+] as const;
 
 function DecisionForm({
   detail,
@@ -441,26 +404,19 @@ function DecisionForm({
       </div>
       <AdminError error={error} />
       <div className="actions">
-        <button
-          type="submit"
-          name="decision"
-          value="approve"
-          className="primary"
-          disabled={review.isPending}
-          aria-busy={pending === 'approve'}
-        >
-          {pending === 'approve' ? 'Working…' : 'Approve'}
-        </button>
-        <button
-          type="submit"
-          name="decision"
-          value="reject"
-          className="danger"
-          disabled={review.isPending}
-          aria-busy={pending === 'reject'}
-        >
-          {pending === 'reject' ? 'Working…' : 'Reject'}
-        </button>
+        {DECISIONS.map(({ decision, label, className }) => (
+          <button
+            key={decision}
+            type="submit"
+            name="decision"
+            value={decision}
+            className={className}
+            disabled={review.isPending}
+            aria-busy={pending === decision}
+          >
+            {pending === decision ? 'Working…' : label}
+          </button>
+        ))}
       </div>
     </form>
   );

@@ -143,6 +143,9 @@ export function Submit({ busy, children }: { busy: boolean; children: ReactNode 
 
 export const fmt = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : '—');
 
+/** "1 minute", "3 minutes". */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** A form's submit handler that runs `action` instead of navigating. */
 export const onSubmit =
   (action: () => void) =>

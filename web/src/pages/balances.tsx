@@ -2,21 +2,10 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
 import { api, ApiError, get } from '../api';
-import { useRefetch } from '../components/queries';
+import { useAssets, useLedgerAccounts, useRefetch } from '../components/queries';
 import { DataTable, ErrorNote, Field, Notice, onSubmit, Page, SelectField, Submit } from '../components/ui';
+import type { Asset, LedgerAccount } from '../types/withdrawals';
 
-interface Asset {
-  symbol: string;
-  decimals: number;
-  network: string;
-}
-interface LedgerAccount {
-  id: string;
-  name: string;
-  main: boolean;
-  createdAt: string;
-  balances: { asset: string; balance: string; held: string; available: string }[];
-}
 interface Entry {
   id: string;
   transactionId: string;
@@ -43,14 +32,8 @@ const KIND: Record<string, string> = {
 };
 
 export function BalancesPage() {
-  const assets = useQuery({
-    queryKey: ['assets'],
-    queryFn: () => get<{ items: Asset[] }>('/v1/ledger/assets'),
-  });
-  const accounts = useQuery({
-    queryKey: ['ledger-accounts'],
-    queryFn: () => get<{ items: LedgerAccount[] }>('/v1/ledger/accounts'),
-  });
+  const assets = useAssets();
+  const accounts = useLedgerAccounts();
   const entries = useQuery({
     queryKey: ['ledger-entries'],
     queryFn: () => get<{ items: Entry[]; nextCursor: string | null }>('/v1/ledger/entries?limit=20'),

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
 import { api, ApiError, get, post } from '../api';
-import { useRefetch } from '../components/queries';
+import { addressesQuery, useAssets, useRefetch } from '../components/queries';
 import { useSensitive } from '../components/step-up';
 import {
   Countdown,
@@ -16,22 +16,8 @@ import {
   SelectField,
   Submit,
 } from '../components/ui';
+import type { Address, Asset } from '../types/withdrawals';
 
-interface Asset {
-  symbol: string;
-  decimals: number;
-  network: string;
-}
-interface Address {
-  id: string;
-  asset: string;
-  network: string;
-  address: string;
-  label: string;
-  status: 'awaiting_confirmation' | 'activating' | 'active';
-  createdAt: string;
-  activeFrom: string | null;
-}
 interface Protection {
   withdrawalLock: { state: 'off' | 'on' | 'unlock_pending'; effectiveAt: string | null };
   caps: {
@@ -41,17 +27,11 @@ interface Protection {
   }[];
 }
 
-const useAssets = () =>
-  useQuery({ queryKey: ['assets'], queryFn: () => get<{ items: Asset[] }>('/v1/ledger/assets') });
-
 export function AddressBookPage() {
   const assets = useAssets();
   const sensitive = useSensitive();
   const refresh = useRefetch('addresses');
-  const list = useQuery({
-    queryKey: ['addresses'],
-    queryFn: () => get<{ items: Address[] }>('/v1/withdrawals/addresses'),
-  });
+  const list = useQuery(addressesQuery);
   const [asset, setAsset] = useState('');
   const [address, setAddress] = useState('');
   const [label, setLabel] = useState('');

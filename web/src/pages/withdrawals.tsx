@@ -2,8 +2,9 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery } from '@tans
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { formatUnits, parseUnits } from '../../../src/domain/ledger/amount';
+import { isTerminal, WITHDRAWAL_STATES } from '../../../src/domain/withdrawals/state-machine';
 import { api, ApiError, get, post } from '../api';
-import { useRefetch } from '../components/queries';
+import { addressesQuery, useAssets, useLedgerAccounts, useRefetch } from '../components/queries';
 import { useSensitive } from '../components/step-up';
 import {
   Countdown,
@@ -14,69 +15,19 @@ import {
   Notice,
   onSubmit,
   Page,
+  plural,
   SelectField,
   Submit,
 } from '../components/ui';
+import {
+  DestinationFacts,
+  formatAmount,
+  RiskReasons,
+  StateBadge,
+  WithdrawalTimeline,
+} from '../components/withdrawal-view';
+import type { Step, Withdrawal, WithdrawalState } from '../types/withdrawals';
 
-interface Asset {
-  symbol: string;
-  decimals: number;
-  network: string;
-}
-interface LedgerAccount {
-  id: string;
-  name: string;
-  main: boolean;
-  balances: { asset: string; balance: string; held: string; available: string }[];
-}
-interface Address {
-  id: string;
-  asset: string;
-  network: string;
-  address: string;
-  label: string;
-  status: 'awaiting_confirmation' | 'activating' | 'active';
-  activeFrom: string | null;
-}
-type State =
-  | 'in_review'
-  | 'awaiting_confirmation'
-  | 'cooling_off'
-  | 'queued'
-  | 'broadcasting'
-  | 'broadcast'
-  | 'confirmed'
-  | 'rejected'
-  | 'cancelled'
-  | 'expired'
-  | 'failed';
-interface Withdrawal {
-  id: string;
-  accountId: string;
-  asset: string;
-  decimals: number;
-  network: string;
-  address: string;
-  amount: string;
-  fee: string;
-  state: State;
-  large: boolean;
-  cancellable: boolean;
-  risk: { score: number; decision: string; reasons: string[] };
-  confirmExpiresAt: string | null;
-  coolingOffUntil: string | null;
-  chainTxId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-interface Step {
-  at: string;
-  from: State | null;
-  to: State;
-  event: string;
-  by: 'you' | 'reviewer' | 'system';
-  reason: string;
-}
 interface Preview {
   fee: string;
   total: string;
@@ -93,23 +44,8 @@ interface Request {
   amount: string;
 }
 
-/** Each state in plain words, with the tone of its badge. */
-const STATE: Record<State, { label: string; tone: 'info' | 'warn' | 'ok' | 'bad' | 'done' }> = {
-  in_review: { label: 'Held for review', tone: 'warn' },
-  awaiting_confirmation: { label: 'Waiting for your email confirmation', tone: 'warn' },
-  cooling_off: { label: 'Cooling-off period', tone: 'warn' },
-  queued: { label: 'Queued to be sent', tone: 'info' },
-  broadcasting: { label: 'Being sent', tone: 'info' },
-  broadcast: { label: 'Sent, waiting for the network', tone: 'info' },
-  confirmed: { label: 'Complete', tone: 'ok' },
-  rejected: { label: 'Rejected', tone: 'bad' },
-  cancelled: { label: 'Cancelled', tone: 'done' },
-  expired: { label: 'Expired: not confirmed in time', tone: 'bad' },
-  failed: { label: 'Failed', tone: 'bad' },
-};
-
 /** What the state means for the person, on the detail page. */
-const EXPLAIN: Record<State, string> = {
+const EXPLAIN: Record<WithdrawalState, string> = {
   in_review:
     'Our security team checks it before it can go on. You can cancel it meanwhile; the funds stay reserved until then.',
   awaiting_confirmation:
@@ -128,42 +64,20 @@ const EXPLAIN: Record<State, string> = {
 
 const BY: Record<Step['by'], string> = { you: 'you', reviewer: 'a reviewer', system: 'Custos' };
 
-const OPEN: readonly State[] = [
-  'in_review',
-  'awaiting_confirmation',
-  'cooling_off',
-  'queued',
-  'broadcasting',
-  'broadcast',
-];
+/** The states a withdrawal is still moving on from: the page follows it until it leaves them. */
+const OPEN: readonly WithdrawalState[] = WITHDRAWAL_STATES.filter((s) => !isTerminal(s));
 
 const PAGE_SIZE = 20;
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-const useAssets = () =>
-  useQuery({ queryKey: ['assets'], queryFn: () => get<{ items: Asset[] }>('/v1/ledger/assets') });
-const useLedgerAccounts = () =>
-  useQuery({
-    queryKey: ['ledger-accounts'],
-    queryFn: () => get<{ items: LedgerAccount[] }>('/v1/ledger/accounts'),
-  });
-const useAddresses = () =>
-  useQuery({
-    queryKey: ['addresses'],
-    queryFn: () => get<{ items: Address[] }>('/v1/withdrawals/addresses'),
-    // An address that is activating becomes usable while the page is open.
-    refetchInterval: 60_000,
-  });
+// An address that is activating becomes usable while the page is open.
+const useAddresses = () => useQuery({ ...addressesQuery, refetchInterval: 60_000 });
 
 /** "1.5 ETH"; without the asset list (signed out) the amount in the asset's smallest units. */
 function useShow() {
   const assets = useAssets();
   return (amount: string | bigint, symbol: string) => {
     const asset = assets.data?.items.find((a) => a.symbol === symbol);
-    return asset
-      ? `${formatUnits(BigInt(amount), asset.decimals)} ${symbol}`
-      : `${amount.toString()} (smallest units of ${symbol})`;
+    return formatAmount(amount, symbol, asset?.decimals);
   };
 }
 
@@ -189,15 +103,6 @@ function withReasons(error: unknown): unknown {
       : 'This withdrawal is not allowed now; nothing was reserved or sent. The reasons:',
     error.requestId,
     (error.details ?? []).map((d) => ({ path: '', message: d.message })),
-  );
-}
-
-function StateBadge({ state }: { state: State }) {
-  const s = STATE[state];
-  return (
-    <span className={`badge state-${s.tone}`} data-state={state} data-testid="withdrawal-state">
-      {s.label}
-    </span>
   );
 }
 
@@ -597,16 +502,7 @@ export function WithdrawalPage() {
           </dd>
           <dt>From account</dt>
           <dd>{accountName ?? '—'}</dd>
-          <dt>To address</dt>
-          <dd>
-            <code className="secret">{w.address}</code>
-          </dd>
-          <dt>Network</dt>
-          <dd>{w.network}</dd>
-          <dt>Requested</dt>
-          <dd>
-            <ExactTime at={w.createdAt} />
-          </dd>
+          <DestinationFacts withdrawal={w} />
           <dt>Network transaction</dt>
           <dd data-testid="chain-tx">
             {w.chainTxId ? <code className="secret">{w.chainTxId}</code> : 'Not sent yet'}
@@ -616,29 +512,10 @@ export function WithdrawalPage() {
       {w.risk.reasons.length ? (
         <div className="card">
           <h2>What our risk checks noticed</h2>
-          <ul data-testid="risk-reasons">
-            {w.risk.reasons.map((r) => (
-              <li key={r}>{r}</li>
-            ))}
-          </ul>
+          <RiskReasons reasons={w.risk.reasons} />
         </div>
       ) : null}
-      <div className="card">
-        <h2>Timeline</h2>
-        <ol className="timeline">
-          {w.timeline.map((s, i) => (
-            <li key={`${s.at}-${i}`} data-testid="timeline-step">
-              <p>
-                <StateBadge state={s.to} /> <span className="small muted">by {BY[s.by]}</span>
-              </p>
-              <p className="small">
-                <ExactTime at={s.at} />
-              </p>
-              <p>{s.reason}</p>
-            </li>
-          ))}
-        </ol>
-      </div>
+      <WithdrawalTimeline steps={w.timeline} by={BY} />
       <p>
         <Link to="/security/withdrawals">All withdrawals</Link> ·{' '}
         <Link to="/security/withdraw">New withdrawal</Link>
