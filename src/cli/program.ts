@@ -194,7 +194,8 @@ export async function runCli(argv: string[]): Promise<void> {
           console.log(JSON.stringify(v, (_k, val) => (typeof val === 'bigint' ? val.toString() : val)));
         } else if (v.ok && v.badCheckpointSignatures.length === 0) {
           console.log(
-            `audit log intact: ${v.count} events, head ${v.headSeq} ${v.headHash}, ${v.checkpoints} signed checkpoints`,
+            `audit log intact: ${v.count} events, head ${v.headSeq} ${v.headHash}, ${v.checkpoints} signed checkpoints` +
+              (v.unchained ? `; ${v.unchained} events of transactions still running wait to be sealed` : ''),
           );
         } else if (!v.ok) {
           console.log(

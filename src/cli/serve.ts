@@ -2,12 +2,15 @@ import { serve } from '@hono/node-server';
 import { type Config, loadConfig } from '../config.js';
 import { buildDeps, closeDeps } from '../deps.js';
 import { createApp } from '../http/app.js';
+import { chainAuditEvents } from '../services/audit/chain-events.js';
+import { runPeriodically } from '../services/common/periodic.js';
 import { purgeExpired } from '../services/housekeeping.js';
 import { startOutboxWorker } from '../services/notifications/outbox-worker.js';
 import { startWithdrawalWorker } from '../services/withdrawals/processor.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+const AUDIT_CHAIN_INTERVAL_MS = 200;
 
 /**
  * Serves the API and runs the outbox and withdrawal workers. On SIGTERM/SIGINT: readiness turns 503, the server
@@ -19,6 +22,13 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
   let draining = false;
   const app = createApp(deps, { isDraining: () => draining });
   const worker = startOutboxWorker(deps);
+  // Seals committed audit events into the hash chain (see services/audit/chain-events.ts).
+  const chainer = runPeriodically(
+    'audit chaining',
+    () => chainAuditEvents(deps),
+    AUDIT_CHAIN_INTERVAL_MS,
+    deps.log,
+  );
   const withdrawals = config.WITHDRAWAL_WORKER
     ? startWithdrawalWorker(deps, config.WITHDRAWAL_WORKER_INTERVAL_MS)
     : null;
@@ -51,6 +61,8 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await withdrawals?.stop();
     await worker.stop();
+    await chainer.stop();
+    await chainAuditEvents(deps).catch((err) => deps.log.error({ err }, 'audit chaining at shutdown failed'));
     await closeDeps(deps);
     deps.log.info('stopped');
     process.exit(0);

@@ -152,7 +152,12 @@ export interface OperatorsTable {
 }
 
 export interface AuditEventsTable {
-  seq: BigIntColumn;
+  /** The chain position; null until the chainer seals the event. */
+  seq: ColumnType<string | null, never, string>;
+  /** Insertion order (also of unchained events). */
+  ord: ColumnType<string, never, never>;
+  /** The inserting transaction (pg_current_xact_id()); orders the chaining. */
+  xid: ColumnType<string | null, never, never>;
   id: string;
   at: Timestamp;
   type: string;
@@ -161,8 +166,8 @@ export interface AuditEventsTable {
   ip: string | null;
   device_id: string | null;
   data: Json<Record<string, unknown>>;
-  prev_hash: string;
-  hash: string;
+  prev_hash: ColumnType<string | null, never, string>;
+  hash: ColumnType<string | null, never, string>;
 }
 
 export interface AuditHeadTable {

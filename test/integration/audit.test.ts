@@ -9,6 +9,7 @@ import { buildDeps, closeDeps } from '../../src/deps.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { runCli } from '../fixtures/cli.js';
 import { appendAudit } from '../../src/services/audit/append-audit.js';
+import { chainAuditEvents } from '../../src/services/audit/chain-events.js';
 import { createCheckpoint, exportAuditJsonl, verifyAuditLog } from '../../src/services/audit/audit-log.js';
 import { createHarness, type Harness, signUp, TEST_PASSWORD, uniqueEmail } from '../fixtures/harness.js';
 
@@ -34,7 +35,9 @@ async function tamper(fn: () => Promise<unknown>) {
   }
 }
 
+/** The sealed chain (what an attacker would rewrite after the fact). */
 async function snapshot() {
+  await chainAuditEvents(h.deps);
   return h.deps.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
 }
 
@@ -43,7 +46,7 @@ async function restore(rows: Awaited<ReturnType<typeof snapshot>>) {
     await h.deps.db.deleteFrom('audit_events').execute();
     await h.deps.db
       .insertInto('audit_events')
-      .values(rows.map((r) => ({ ...r, data: JSON.stringify(r.data) })))
+      .values(rows.map((r) => ({ ...r, data: JSON.stringify(r.data) }) as never))
       .execute();
   });
 }
@@ -55,10 +58,25 @@ describe('Security: audit chain tampering', () => {
     if (v.ok) expect(v.count).toBeGreaterThanOrEqual(4);
   });
 
-  it('the database refuses updates and deletes of audit events', async () => {
+  it('the database refuses updates and deletes of audit events, sealed or not', async () => {
+    await chainAuditEvents(h.deps);
     await expect(sql`update audit_events set type = 'x' where seq = 1`.execute(h.deps.db)).rejects.toThrow(
       /append-only/,
     );
+    await expect(sql`update audit_events set hash = 'x' where seq = 1`.execute(h.deps.db)).rejects.toThrow(
+      /append-only/,
+    );
+    // An event not yet sealed can receive its chain position, and nothing else.
+    const { id } = await h.deps.db
+      .transaction()
+      .execute((trx) => appendAudit(trx, h.deps, { type: 'test.pending', actor: 'system' }));
+    await expect(sql`update audit_events set type = 'x' where id = ${id}`.execute(h.deps.db)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(sql`delete from audit_events where id = ${id}`.execute(h.deps.db)).rejects.toThrow(
+      /append-only/,
+    );
+    await chainAuditEvents(h.deps);
     await expect(sql`delete from audit_events where seq = 1`.execute(h.deps.db)).rejects.toThrow(
       /append-only/,
     );
@@ -88,8 +106,8 @@ describe('Security: audit chain tampering', () => {
     const { hashEvent } = await import('../../src/domain/audit/hash-chain.js');
     const target = rows[1]!;
     const forged = { ...target, type: 'user.something_else' };
-    const newHash = hashEvent(target.prev_hash, {
-      seq: BigInt(forged.seq),
+    const newHash = hashEvent(target.prev_hash!, {
+      seq: BigInt(forged.seq!),
       id: forged.id,
       at: forged.at,
       type: forged.type,
@@ -103,12 +121,12 @@ describe('Security: audit chain tampering', () => {
       h.deps.db
         .updateTable('audit_events')
         .set({ type: forged.type, hash: newHash })
-        .where('seq', '=', target.seq)
+        .where('seq', '=', target.seq!)
         .execute(),
     );
     const v = await verifyAuditLog(h.deps);
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.seq).toBe(BigInt(target.seq) + 1n); // the next event no longer links to it
+    if (!v.ok) expect(v.seq).toBe(BigInt(target.seq!) + 1n); // the next event no longer links to it
     await restore(rows);
   });
 
@@ -134,8 +152,8 @@ describe('Security: audit chain tampering', () => {
       await h.deps.db
         .insertInto('audit_events')
         .values([
-          { ...e3, seq: '2', data: JSON.stringify(e3.data) },
-          { ...e2, seq: '3', data: JSON.stringify(e2.data) },
+          { ...e3, seq: '2', data: JSON.stringify(e3.data) } as never,
+          { ...e2, seq: '3', data: JSON.stringify(e2.data) } as never,
         ])
         .execute();
     });
@@ -151,18 +169,18 @@ describe('Security: audit chain tampering', () => {
     expect(cp.signature).toMatch(/^[0-9a-f]{128}$/);
     const last = rows[rows.length - 1]!;
     await tamper(async () => {
-      await h.deps.db.deleteFrom('audit_events').where('seq', '=', last.seq).execute();
+      await h.deps.db.deleteFrom('audit_events').where('seq', '=', last.seq!).execute();
       // The attacker also rewinds the head row.
       await h.deps.db
         .updateTable('audit_head')
-        .set({ seq: rows[rows.length - 2]!.seq, hash: rows[rows.length - 2]!.hash })
+        .set({ seq: rows[rows.length - 2]!.seq!, hash: rows[rows.length - 2]!.hash! })
         .execute();
     });
     const v = await verifyAuditLog(h.deps);
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.seq).toBe(BigInt(last.seq));
+    if (!v.ok) expect(v.seq).toBe(BigInt(last.seq!));
     await restore(rows);
-    await h.deps.db.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).execute();
+    await h.deps.db.updateTable('audit_head').set({ seq: last.seq!, hash: last.hash! }).execute();
     expect((await verifyAuditLog(h.deps)).ok).toBe(true);
   });
 
@@ -185,6 +203,73 @@ describe('Security: audit chain tampering', () => {
   });
 });
 
+describe('sealing events into the chain', () => {
+  it('an event is sealed only after its transaction ends, in transaction order, and audited changes do not wait for each other', async () => {
+    if (h.dbKind !== 'postgres') return; // concurrent transactions need a server
+    await chainAuditEvents(h.deps);
+    const other = await h.otherNode();
+    try {
+      let releaseA!: () => void;
+      const held = new Promise<void>((r) => (releaseA = r));
+      let startedA!: () => void;
+      const started = new Promise<void>((r) => (startedA = r));
+      // A appends first (lower transaction id) and stays open; B appends and commits meanwhile.
+      const a = h.deps.db.transaction().execute(async (trx) => {
+        await appendAudit(trx, h.deps, { type: 'test.order_a', actor: 'system' });
+        startedA();
+        await held;
+      });
+      await started;
+      await other.deps.db
+        .transaction()
+        .execute((trx) => appendAudit(trx, other.deps, { type: 'test.order_b', actor: 'system' }));
+      await chainAuditEvents(h.deps);
+      const sealed = () =>
+        h.deps.db
+          .selectFrom('audit_events')
+          .select(['type', 'seq'])
+          .where('type', 'in', ['test.order_a', 'test.order_b'])
+          .orderBy('ord')
+          .execute();
+      // B committed, but A (older) is still running: B must wait, or A would land before it later.
+      expect((await sealed()).map((e) => e.seq)).toEqual([null]);
+      releaseA();
+      await a;
+      await chainAuditEvents(h.deps);
+      const rows = await sealed();
+      const [ea, eb] = [
+        rows.find((r) => r.type === 'test.order_a')!,
+        rows.find((r) => r.type === 'test.order_b')!,
+      ];
+      expect(BigInt(eb.seq!)).toBe(BigInt(ea.seq!) + 1n);
+      expect((await verifyAuditLog(h.deps)).ok).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a rolled-back change leaves no event and no gap in the chain', async () => {
+    await chainAuditEvents(h.deps);
+    await expect(
+      h.deps.db.transaction().execute(async (trx) => {
+        await appendAudit(trx, h.deps, { type: 'test.rolled_back', actor: 'system' });
+        throw new Error('the change fails');
+      }),
+    ).rejects.toThrow('the change fails');
+    await h.deps.db
+      .transaction()
+      .execute((trx) => appendAudit(trx, h.deps, { type: 'test.after_rollback', actor: 'system' }));
+    const v = await verifyAuditLog(h.deps);
+    expect(v).toMatchObject({ ok: true, unchained: 0 });
+    const gone = await h.deps.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('type', '=', 'test.rolled_back')
+      .execute();
+    expect(gone).toEqual([]);
+  });
+});
+
 describe('custos audit verify (CLI)', () => {
   it('names the first tampered event and exits 1', async () => {
     if (process.env.TEST_DATABASE_URL) return; // the CLI test uses an embedded database directory
@@ -202,6 +287,7 @@ describe('custos audit verify (CLI)', () => {
         .transaction()
         .execute((trx) => appendAudit(trx, deps, { type: 'test.event', actor: 'system', data: { i } }));
     }
+    await chainAuditEvents(deps);
     await sql`alter table audit_events disable trigger audit_events_no_update`.execute(deps.db);
     await deps.db.updateTable('audit_events').set({ actor: 'someone-else' }).where('seq', '=', '4').execute();
     await closeDeps(deps);

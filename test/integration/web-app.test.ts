@@ -29,7 +29,9 @@ describe('the security center is served by the API server', () => {
       expect(r.headers.get('Content-Security-Policy')).toContain("script-src 'self'");
       expect(r.headers.get('Cache-Control')).toBe('no-store');
       const html = await r.text();
-      expect(html).toContain('content="{&quot;devMailbox&quot;:true,&quot;passwordMinLength&quot;:12}"');
+      expect(html).toContain(
+        'content="{&quot;devMailbox&quot;:true,&quot;passwordMinLength&quot;:12,&quot;assets&quot;:[{&quot;symbol&quot;:&quot;BTC&quot;,&quot;decimals&quot;:8,&quot;network&quot;:&quot;bitcoin&quot;}',
+      );
     }
   });
 

@@ -31,7 +31,7 @@ export function chainRoutes() {
           'custos-signature': z
             .string()
             .optional()
-            .openapi({ param: { name: 'Custos-Signature', in: 'header' } }),
+            .openapi({ param: { name: 'custos-signature', in: 'header' } }),
         }),
         body: { content: { 'application/json': { schema: Report } }, required: true },
       },

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
-import { canonicalEventJsonAroundSeq } from '../../domain/audit/hash-chain.js';
 
 export interface AuditInput {
   readonly type: string;
@@ -14,45 +13,21 @@ export interface AuditInput {
 }
 
 /**
- * Appends one event to the hash chain inside the caller's transaction, so the event exists if
- * and only if the change it records was committed.
- *
- * One statement: it locks the chain head, takes the next sequence number, computes
- * `hash = SHA-256(prev_hash ‖ canonical JSON)` in the database (the JSON is built here, split
- * around the number the database assigns; see `canonicalEventJsonAroundSeq`), inserts the event
- * and moves the head. The head lock orders all appends across nodes and is held from this
- * statement to the commit, so call this last in a transaction.
+ * Appends one event inside the caller's transaction, so the event exists if and only if the
+ * change it records was committed. It is inserted unchained, with the id of the inserting
+ * transaction; `chainAuditEvents` seals it into the hash chain once that transaction has ended
+ * (within a fraction of a second on a running node). Nothing here is shared between
+ * transactions, so audited changes of different accounts never wait for each other.
  */
 export async function appendAudit(trx: Trx, deps: Pick<Deps, 'clock' | 'random'>, input: AuditInput) {
-  // JSON round trip: what is hashed is exactly what jsonb will give back (no undefined, no Dates).
+  // JSON round trip: what is stored is exactly what jsonb gives back (no undefined, no Dates).
   const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
-  const event = {
-    id: deps.random.uuid(),
-    at: deps.clock.now(),
-    type: input.type,
-    actor: input.actor,
-    userId: input.userId ?? null,
-    ip: input.ip ?? null,
-    deviceId: input.deviceId ?? null,
-    data,
-  };
-  const { before, after } = canonicalEventJsonAroundSeq(event);
-  const { rows } = await sql<{ seq: string; hash: string }>`
-    with head as (
-      select seq + 1 as seq, hash as prev_hash from audit_head where id = 1 for update
-    ), next as (
-      select seq, prev_hash,
-             encode(sha256(convert_to(prev_hash || ${before} || seq::text || ${after}, 'UTF8')), 'hex') as hash
-        from head
-    ), moved as (
-      update audit_head set seq = next.seq, hash = next.hash from next where audit_head.id = 1
-    )
-    insert into audit_events (seq, id, at, type, actor, user_id, ip, device_id, data, prev_hash, hash)
-    select next.seq, ${event.id}, ${event.at}, ${event.type}, ${event.actor}, ${event.userId}, ${event.ip},
-           ${event.deviceId}, ${JSON.stringify(data)}::jsonb, next.prev_hash, next.hash
-      from next
-    returning seq, hash`.execute(trx);
-  const row = rows[0];
-  if (!row) throw new Error('the audit chain head is missing');
-  return { seq: BigInt(row.seq), id: event.id, hash: row.hash };
+  const id = deps.random.uuid();
+  await sql`
+    insert into audit_events (id, at, type, actor, user_id, ip, device_id, data, xid)
+    values (${id}, ${deps.clock.now()}, ${input.type}, ${input.actor}, ${input.userId ?? null},
+            ${input.ip ?? null}, ${input.deviceId ?? null}, ${JSON.stringify(data)}::jsonb, pg_current_xact_id())`.execute(
+    trx,
+  );
+  return { id };
 }

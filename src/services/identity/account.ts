@@ -179,7 +179,7 @@ export async function getSecurityCheckup(deps: Deps, principal: Principal) {
   });
 }
 
-/** Security history: the account's own audit events, newest first, by cursor (the event seq). */
+/** Security history: the account's own audit events, newest first, by cursor (insertion order). */
 export async function getSecurityHistory(
   deps: Deps,
   principal: Principal,
@@ -187,11 +187,11 @@ export async function getSecurityHistory(
 ) {
   let q = deps.db
     .selectFrom('audit_events')
-    .select(['seq', 'id', 'at', 'type', 'ip', 'device_id', 'data'])
+    .select(['ord', 'id', 'at', 'type', 'ip', 'device_id', 'data'])
     .where('user_id', '=', principal.userId)
-    .orderBy('seq', 'desc')
+    .orderBy('ord', 'desc')
     .limit(query.limit + 1);
-  if (query.cursor) q = q.where('seq', '<', query.cursor);
+  if (query.cursor) q = q.where('ord', '<', query.cursor);
   if (query.type) q = q.where('type', 'like', `${query.type.replace(/[%_\\]/g, '\\$&')}%`);
   const rows = await q.execute();
   const page = rows.slice(0, query.limit);
@@ -212,7 +212,7 @@ export async function getSecurityHistory(
       device: r.device_id ? (names.get(r.device_id) ?? 'Removed device') : null,
       details: publicDetails(r.data),
     })),
-    nextCursor: rows.length > query.limit ? page[page.length - 1]!.seq : null,
+    nextCursor: rows.length > query.limit ? page[page.length - 1]!.ord : null,
   };
 }
 
