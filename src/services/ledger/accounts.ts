@@ -15,12 +15,22 @@ export interface AccountView {
   readonly balances: readonly { asset: string; balance: bigint; held: bigint }[];
 }
 
-/** The user's main account, created on first use (one statement; safe under concurrency). */
+/** The user's main account, created on first use (safe under concurrency: the insert does nothing on a race). */
 export async function ensureMainAccount(
   db: Executor,
   deps: Pick<Deps, 'clock' | 'random'>,
   userId: string,
 ): Promise<string> {
+  const main = () =>
+    db
+      .selectFrom('ledger_accounts')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('is_main', '=', true)
+      .executeTakeFirst();
+  // Nearly always there: one read. Created on first use otherwise.
+  const existing = await main();
+  if (existing) return existing.id;
   await db
     .insertInto('ledger_accounts')
     .values({
@@ -34,13 +44,7 @@ export async function ensureMainAccount(
     // The only unique indexes a fresh id can hit are the user's main account and its name.
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const row = await db
-    .selectFrom('ledger_accounts')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('is_main', '=', true)
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return (await main())!.id;
 }
 
 /** An account of this user (main or sub-account), or NOT_FOUND: never another user's. */

@@ -16,6 +16,18 @@ export interface WithdrawalControls {
 const KEY_ALL = 'withdrawals.paused';
 const keyFor = (asset: string) => `withdrawals.paused.${asset}`;
 
+/** The switches from the keys of those that are on (`withdrawals.paused`, `withdrawals.paused.<ASSET>`). */
+export function controlsFromKeys(
+  keys: readonly string[],
+  reasons: Record<string, string> = {},
+): WithdrawalControls {
+  return {
+    pausedAll: keys.includes(KEY_ALL),
+    pausedAssets: keys.filter((k) => k !== KEY_ALL).map((k) => k.slice(keyFor('').length)),
+    reasons,
+  };
+}
+
 export async function getWithdrawalControls(db: Executor): Promise<WithdrawalControls> {
   const rows = await db
     .selectFrom('platform_controls')
@@ -23,13 +35,10 @@ export async function getWithdrawalControls(db: Executor): Promise<WithdrawalCon
     .where('key', 'like', 'withdrawals.paused%')
     .execute();
   const on = rows.filter((r) => r.value === true);
-  return {
-    pausedAll: on.some((r) => r.key === KEY_ALL),
-    pausedAssets: on.filter((r) => r.key !== KEY_ALL).map((r) => r.key.slice(keyFor('').length)),
-    reasons: Object.fromEntries(
-      on.map((r) => [r.key === KEY_ALL ? '*' : r.key.slice(keyFor('').length), r.reason]),
-    ),
-  };
+  return controlsFromKeys(
+    on.map((r) => r.key),
+    Object.fromEntries(on.map((r) => [r.key === KEY_ALL ? '*' : r.key.slice(keyFor('').length), r.reason])),
+  );
 }
 
 /** Pauses or resumes withdrawals of one asset, or of all (`asset` null); audited. */

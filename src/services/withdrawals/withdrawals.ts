@@ -32,8 +32,7 @@ import {
   OPEN_STATES,
   recordState,
 } from './lifecycle.js';
-import { getWithdrawalControls } from './platform-controls.js';
-import { tierOf } from './tiers.js';
+import { controlsFromKeys } from './platform-controls.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -43,19 +42,6 @@ export interface WithdrawalInput {
   readonly asset: string;
   readonly address: string;
   readonly amount: bigint;
-}
-
-/** Sum of a user's counted withdrawals of an asset since `since` (amounts, fees excluded). */
-async function sentSince(db: Executor, userId: string, asset: string, since: Date): Promise<bigint> {
-  const r = await db
-    .selectFrom('withdrawals')
-    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
-    .where('user_id', '=', userId)
-    .where('asset', '=', asset)
-    .where('state', 'in', COUNTED_STATES)
-    .where('created_at', '>', since)
-    .executeTakeFirstOrThrow();
-  return BigInt(r.total);
 }
 
 interface Gathered {
@@ -80,38 +66,62 @@ async function checkPolicy(
   const accountId = input.accountId
     ? await ownAccount(trx, user.id, input.accountId)
     : await ensureMainAccount(trx, deps, user.id);
-  const balance = await trx
-    .selectFrom('ledger_balances')
-    .select(['balance', 'held'])
-    .where('account_id', '=', accountId)
-    .where('asset', '=', asset.symbol)
-    .executeTakeFirst();
-  const available = balance ? BigInt(balance.balance) - BigInt(balance.held) : 0n;
   const fee = deps.config.withdrawalFees.get(asset.symbol) ?? 0n;
-  const address = await trx
-    .selectFrom('withdrawal_addresses')
-    .select(['id', 'created_at', 'confirmed_at', 'active_from'])
-    .where('user_id', '=', user.id)
-    .where('asset', '=', asset.symbol)
-    .where('address', '=', input.address)
-    .where('removed_at', 'is', null)
-    .executeTakeFirst();
-  const controls = await getWithdrawalControls(trx);
-  const cap = await trx
-    .selectFrom('withdrawal_caps')
-    .selectAll()
-    .where('user_id', '=', user.id)
-    .where('asset', '=', asset.symbol)
-    .executeTakeFirst();
-  const tier = await tierOf(deps, trx, user.id);
-  const recovery = await trx
-    .selectFrom('recovery_requests')
-    .select('id')
-    .where('user_id', '=', user.id)
-    .where('completed_at', 'is', null)
-    .where('cancelled_at', 'is', null)
-    .where('confirmed_at', 'is not', null)
-    .executeTakeFirst();
+  const counted = sql.join(COUNTED_STATES.map((st) => sql`${st}`));
+  // Every fact in one round trip: this runs on each request, inside the user's row lock.
+  const { rows } = await sql<{
+    balance: string | null;
+    held: string | null;
+    address: {
+      id: string;
+      created_at: string;
+      confirmed_at: string | null;
+      active_from: string | null;
+    } | null;
+    paused: string[];
+    cap: {
+      daily_limit: string | null;
+      pending_limit: string | null;
+      pending_unlimited: boolean;
+      pending_effective_at: string | null;
+    } | null;
+    tier: string | null;
+    recovery: boolean;
+    sent24: string;
+    sent30: string;
+  }>`
+    select
+      (select balance::text from ledger_balances where account_id = ${accountId} and asset = ${asset.symbol}) as balance,
+      (select held::text from ledger_balances where account_id = ${accountId} and asset = ${asset.symbol}) as held,
+      (select json_build_object('id', id, 'created_at', created_at, 'confirmed_at', confirmed_at, 'active_from', active_from)
+         from withdrawal_addresses
+        where user_id = ${user.id} and asset = ${asset.symbol} and address = ${input.address} and removed_at is null) as address,
+      (select coalesce(json_agg(key), '[]'::json) from platform_controls
+        where key like 'withdrawals.paused%' and value = 'true'::jsonb) as paused,
+      (select json_build_object('daily_limit', daily_limit::text, 'pending_limit', pending_limit::text,
+                                'pending_unlimited', pending_unlimited, 'pending_effective_at', pending_effective_at)
+         from withdrawal_caps where user_id = ${user.id} and asset = ${asset.symbol}) as cap,
+      (select tier from user_tiers where user_id = ${user.id}) as tier,
+      exists(select 1 from recovery_requests where user_id = ${user.id} and completed_at is null
+                and cancelled_at is null and confirmed_at is not null) as recovery,
+      (select coalesce(sum(amount), 0)::text from withdrawals where user_id = ${user.id} and asset = ${asset.symbol}
+          and state in (${counted}) and created_at > ${new Date(now.getTime() - DAY)}) as sent24,
+      (select coalesce(sum(amount), 0)::text from withdrawals where user_id = ${user.id} and asset = ${asset.symbol}
+          and state in (${counted}) and created_at > ${new Date(now.getTime() - 30 * DAY)}) as sent30`.execute(
+    trx,
+  );
+  const f = rows[0]!;
+  const available = f.balance === null ? 0n : BigInt(f.balance) - BigInt(f.held!);
+  const date = (v: string | null) => (v === null ? null : new Date(v));
+  const address = f.address && {
+    id: f.address.id,
+    created_at: new Date(f.address.created_at),
+    confirmed_at: date(f.address.confirmed_at),
+    active_from: date(f.address.active_from),
+  };
+  const controls = controlsFromKeys(f.paused);
+  const cap = f.cap ? { ...f.cap, pending_effective_at: date(f.cap.pending_effective_at) } : undefined;
+  const tier = f.tier ?? deps.config.DEFAULT_TIER;
   const decision = evaluateWithdrawalPolicy({
     now,
     amount: input.amount,
@@ -121,7 +131,7 @@ async function checkPolicy(
     account: {
       locked: user.locked_at !== null || user.hard_locked_at !== null,
       withdrawalsFrozenUntil: user.withdrawals_frozen_until,
-      recoveryPending: recovery !== undefined,
+      recoveryPending: f.recovery,
       withdrawalLockOn: withdrawalLockState(user, now).state !== 'off',
       stepUpFresh: stepUpIsFresh(principal, now, deps.config.STEP_UP_MINUTES),
     },
@@ -132,8 +142,8 @@ async function checkPolicy(
     },
     address: address ? { status: addressStatus(address, now), activeFrom: address.active_from } : null,
     userDailyCap: effectiveCap(cap, now),
-    sentLast24h: await sentSince(trx, user.id, asset.symbol, new Date(now.getTime() - DAY)),
-    sentLast30d: await sentSince(trx, user.id, asset.symbol, new Date(now.getTime() - 30 * DAY)),
+    sentLast24h: BigInt(f.sent24),
+    sentLast30d: BigInt(f.sent30),
     tier: tierLimits(deps.config.tiers, tier, asset.symbol),
   });
   const large =
@@ -159,65 +169,45 @@ async function assessRisk(
   addressAddedAt: Date | null,
   now: Date,
 ): Promise<RiskAssessment> {
-  const recent = await trx
-    .selectFrom('withdrawals')
-    .select('amount')
-    .where('user_id', '=', user.id)
-    .where('asset', '=', input.asset)
-    .where('state', 'in', COUNTED_STATES)
-    .where('created_at', '>', new Date(now.getTime() - 90 * DAY))
-    .orderBy('created_at', 'desc')
-    .limit(200)
-    .execute();
-  const counts = await trx
-    .selectFrom('withdrawals')
-    .select([
-      sql<string>`count(*) filter (where state in ('broadcast', 'confirmed'))`.as('done'),
-      sql<string>`count(*) filter (where created_at > ${new Date(now.getTime() - HOUR)})`.as('lastHour'),
-    ])
-    .where('user_id', '=', user.id)
-    .executeTakeFirstOrThrow();
-  const device = principal.deviceId
-    ? await trx
-        .selectFrom('devices')
-        .select(['approved_at', 'created_at'])
-        .where('id', '=', principal.deviceId)
-        .executeTakeFirst()
-    : undefined;
-  // The shape of the 2022 attack: many accounts sending to one address, or keeping it in their
-  // address book (a refused or blocked attempt leaves no withdrawal, but the book entry stays).
-  const others = await trx
-    .selectFrom(
-      trx
-        .selectFrom('withdrawals')
-        .select('user_id')
-        .where('asset', '=', input.asset)
-        .where('address', '=', input.address)
-        .where('created_at', '>', new Date(now.getTime() - DAY))
-        .union(
-          trx
-            .selectFrom('withdrawal_addresses')
-            .select('user_id')
-            .where('asset', '=', input.asset)
-            .where('address', '=', input.address)
-            .where('removed_at', 'is', null),
-        )
-        .as('senders'),
-    )
-    .select(sql<string>`count(distinct user_id)`.as('n'))
-    .where('user_id', '!=', user.id)
-    .executeTakeFirstOrThrow();
+  const counted = sql.join(COUNTED_STATES.map((st) => sql`${st}`));
+  const { rows } = await sql<{
+    recent: string[];
+    done: number;
+    last_hour: number;
+    device_at: string | null;
+    others: number;
+  }>`
+    select
+      (select coalesce(json_agg(a), '[]'::json) from (
+         select amount::text as a from withdrawals
+          where user_id = ${user.id} and asset = ${input.asset} and state in (${counted})
+            and created_at > ${new Date(now.getTime() - 90 * DAY)}
+          order by created_at desc limit 200) r) as recent,
+      (select count(*)::int from withdrawals where user_id = ${user.id} and state in ('broadcast', 'confirmed')) as done,
+      (select count(*)::int from withdrawals where user_id = ${user.id}
+          and created_at > ${new Date(now.getTime() - HOUR)}) as last_hour,
+      (select coalesce(approved_at, created_at) from devices where id = ${principal.deviceId}) as device_at,
+      -- The shape of the 2022 attack: many accounts sending to one address, or keeping it in
+      -- their address book (a refused or blocked attempt leaves no withdrawal; the entry stays).
+      (select count(distinct user_id)::int from (
+         select user_id from withdrawals
+          where asset = ${input.asset} and address = ${input.address} and created_at > ${new Date(now.getTime() - DAY)}
+         union
+         select user_id from withdrawal_addresses
+          where asset = ${input.asset} and address = ${input.address} and removed_at is null) s
+        where user_id <> ${user.id}) as others`.execute(trx);
+  const f = rows[0]!;
   return assessWithdrawal(
     {
       now,
       amount: input.amount,
       addressAddedAt,
-      recentAmounts: recent.map((r) => BigInt(r.amount)),
-      previousWithdrawals: Number(counts.done),
-      lastHourCount: Number(counts.lastHour),
+      recentAmounts: f.recent.map((a) => BigInt(a)),
+      previousWithdrawals: Number(f.done),
+      lastHourCount: Number(f.last_hour),
       securityChangedAt: user.security_changed_at,
-      deviceApprovedAt: device ? (device.approved_at ?? device.created_at) : null,
-      otherAccountsToAddress: Number(others.n),
+      deviceApprovedAt: f.device_at === null ? null : new Date(f.device_at),
+      otherAccountsToAddress: Number(f.others),
     },
     { ...DEFAULT_RULE_SET, thresholds: deps.config.riskThresholds },
   );
