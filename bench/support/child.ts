@@ -35,3 +35,40 @@ export function runLoad(job: Job, onMeasuring?: () => void): Promise<GetResult |
     child.send(job);
   });
 }
+
+/**
+ * The same arrangement for any load-generator module: `modulePath` (a .ts file run through tsx)
+ * receives one job by IPC and answers with `{ type: 'measuring' }` when its measured phase starts,
+ * then `{ type: 'done', ok, result | error }`, as loadgen.ts does.
+ */
+export function runJob<J, R>(modulePath: string, job: J, onMeasuring?: () => void): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const child = fork(modulePath, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let settled = false;
+    child.on(
+      'message',
+      (
+        msg:
+          | { type: 'measuring' }
+          | { type: 'done'; ok: true; result: R }
+          | { type: 'done'; ok: false; error: string },
+      ) => {
+        if (msg.type === 'measuring') {
+          onMeasuring?.();
+          return;
+        }
+        settled = true;
+        if (msg.ok) resolve(msg.result);
+        else reject(new Error(`load generator failed: ${msg.error}`));
+      },
+    );
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!settled) reject(new Error(`load generator exited with code ${code} before answering`));
+    });
+    child.send(job as object);
+  });
+}

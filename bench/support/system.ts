@@ -7,7 +7,7 @@ import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.js';
-import { buildDeps, closeDeps, type Deps } from '../../src/deps.js';
+import { buildDeps, type Clock, closeDeps, type Deps } from '../../src/deps.js';
 import { totpCodeAt, totpStep } from '../../src/domain/identity/totp.js';
 import { createApp } from '../../src/http/app.js';
 import { drainOutbox } from '../../src/services/notifications/outbox-worker.js';
@@ -63,10 +63,24 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startSystem(kind: DbKind, postgresUrl: string): Promise<System> {
+/** What a benchmark may add to the node above: settings of its own, and a clock it moves. */
+export interface SystemOptions {
+  /** Extra environment variables, applied over benchEnv's. */
+  env?: Record<string, string>;
+  clock?: Clock;
+}
+
+export async function startSystem(
+  kind: DbKind,
+  postgresUrl: string,
+  options: SystemOptions = {},
+): Promise<System> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `custos-bench-${kind}-`));
   const port = await freePort();
-  const config = loadConfig(benchEnv(port, dataDir, kind === 'postgres' ? postgresUrl : undefined));
+  const config = loadConfig({
+    ...benchEnv(port, dataDir, kind === 'postgres' ? postgresUrl : undefined),
+    ...options.env,
+  });
 
   let database: DatabaseHandle | undefined;
   let schema: string | undefined;
@@ -78,7 +92,10 @@ export async function startSystem(kind: DbKind, postgresUrl: string): Promise<Sy
     database = await openDatabase({ url: postgresUrl, schema, poolSize: config.DATABASE_POOL_SIZE });
   }
   // Without a handle, buildDeps opens PGlite in DATA_DIR/pgdata, the embedded default.
-  const deps = await buildDeps(config, database ? { database } : {});
+  const deps = await buildDeps(config, {
+    ...(database ? { database } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const app = createApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
@@ -122,7 +139,7 @@ export interface BenchUser {
   lastStep?: number;
 }
 
-interface Reply {
+export interface Reply {
   status: number;
   // JSON bodies of several shapes, checked where used.
   body: any;
@@ -137,7 +154,7 @@ export function appHeaders(ip: string, extra: Record<string, string> = {}): Reco
   return { 'X-Custos-Client': 'app', 'User-Agent': USER_AGENT, 'X-Forwarded-For': ip, ...extra };
 }
 
-async function call(
+export async function call(
   base: string,
   method: string,
   url: string,
@@ -153,13 +170,13 @@ async function call(
   return { status: res.status, body: text ? JSON.parse(text) : null } as Reply;
 }
 
-function expectOk(what: string, r: Reply, check: (body: Reply['body']) => boolean = () => true) {
+export function expectOk(what: string, r: Reply, check: (body: Reply['body']) => boolean = () => true) {
   if (r.status !== 200 || !check(r.body))
     throw new Error(`${what} failed: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at a time. */
-async function pool<T, R>(
+export async function pool<T, R>(
   items: readonly T[],
   concurrency: number,
   fn: (item: T, i: number) => Promise<R>,
