@@ -21,7 +21,6 @@
  * BENCH_DBS (default "postgres,pglite"), BENCH_SIGNIN_CONCURRENCY (default 8),
  * BENCH_QUICK=1 for a short smoke run (its results go to the temp directory).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +46,7 @@ import {
   type System,
   startSystem,
 } from './support/system.js';
+import { machine, round, sourceState } from './support/environment.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -148,7 +148,6 @@ interface DbFigures {
 }
 
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function cpuSplit(kind: DbKind, c: CpuFigures, loadgenPercent: number, perSecond: number, unit: number) {
@@ -653,32 +652,6 @@ function cpuSplitTable(g: GetFigures, cores: number): string {
 }
 
 const FAIRNESS = `The load generators run in a child Node process, not in the server's. Custos is one Node process whose JavaScript runs on one thread; autocannon in the same process would share that event loop and take CPU time from the very thread being measured. In a separate process the OS can give the server most of one core while autocannon and PostgreSQL's backends use the other. That is still not a dedicated client machine: the load generator's CPU (shown) comes out of the same cores, so the figures are a lower bound for the server on dedicated hardware. The sign-in driver uses the same child-process arrangement (plain node:http keep-alive requests), and the raw argon2id figures are taken in the server process while it is idle, at the same concurrencies, on the same libuv thread pool the server's sign-ins use.`;
-
-/** The commit measured, and whether src/ had changes not committed yet. */
-function sourceState(): { commit: string | null; srcModified: boolean | null } {
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return {
-      commit: git('rev-parse', '--short', 'HEAD'),
-      srcModified: git('status', '--porcelain', '--', 'src') !== '',
-    };
-  } catch {
-    return { commit: null, srcModified: null };
-  }
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    node: process.version,
-    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
-  };
-}
 
 function saturationText(r: DbFigures): string {
   const sat = argonAt(r.argon2, SATURATING);

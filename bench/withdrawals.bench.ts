@@ -27,7 +27,6 @@
  * BENCH_TRANSFER_CONCURRENCY (default "32,64"), BENCH_DIAGNOSTICS=0 to skip the probes and
  * profiles, BENCH_QUICK=1 for a short smoke run (its results go to the temp directory).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -72,6 +71,7 @@ import {
 import { type ProfileSummary, profileDuring } from './support/profile.js';
 import { type QuietCheck, waitForQuiet } from './support/quiet.js';
 import { createUsers, type DbKind, type System, startSystem } from './support/system.js';
+import { machine, round, sourceState } from './support/environment.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const LOADGEN = fileURLToPath(new URL('./support/ledger-loadgen.ts', import.meta.url));
@@ -229,7 +229,6 @@ interface DbFigures {
 }
 
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function cpuSplit(
   c: CpuFigures,
@@ -852,31 +851,6 @@ function profileSection(kind: DbKind, what: string, p: ProfileSummary & { okPerS
     `- Functions with the most self time: ${list(p.topFunctions, 10)}`,
     '',
   ].join('\n');
-}
-
-function sourceState(): { commit: string | null; srcModified: boolean | null } {
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return {
-      commit: git('rev-parse', '--short', 'HEAD'),
-      srcModified: git('status', '--porcelain', '--', 'src') !== '',
-    };
-  } catch {
-    return { commit: null, srcModified: null };
-  }
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    node: process.version,
-    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
-  };
 }
 
 async function postgresInfo(): Promise<{ version: string; settings: Record<string, string> } | null> {
