@@ -9,7 +9,7 @@ import { buildDeps, closeDeps } from '../../src/deps.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { runCli } from '../fixtures/cli.js';
 import { appendAudit } from '../../src/services/audit/append-audit.js';
-import { chainAuditEvents } from '../../src/services/audit/chain-events.js';
+import { chainAuditEvents, unchainedCount } from '../../src/services/audit/chain-events.js';
 import { createCheckpoint, exportAuditJsonl, verifyAuditLog } from '../../src/services/audit/audit-log.js';
 import { createHarness, type Harness, signUp, TEST_PASSWORD, uniqueEmail } from '../fixtures/harness.js';
 
@@ -35,9 +35,23 @@ async function tamper(fn: () => Promise<unknown>) {
   }
 }
 
+/**
+ * Seals every event of this file's database. Sealing waits for every older transaction of the
+ * whole server to end, including other test files' on PostgreSQL, so it may take a moment.
+ */
+async function sealAll(deps = h.deps) {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    await chainAuditEvents(deps);
+    if ((await unchainedCount(deps)) === 0) return;
+    if (Date.now() > end) throw new Error('audit events stayed unsealed for 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The sealed chain (what an attacker would rewrite after the fact). */
 async function snapshot() {
-  await chainAuditEvents(h.deps);
+  await sealAll();
   return h.deps.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
 }
 
@@ -53,13 +67,14 @@ async function restore(rows: Awaited<ReturnType<typeof snapshot>>) {
 
 describe('Security: audit chain tampering', () => {
   it('an intact chain verifies', async () => {
+    await sealAll();
     const v = await verifyAuditLog(h.deps);
     expect(v.ok).toBe(true);
     if (v.ok) expect(v.count).toBeGreaterThanOrEqual(4);
   });
 
   it('the database refuses updates and deletes of audit events, sealed or not', async () => {
-    await chainAuditEvents(h.deps);
+    await sealAll();
     await expect(sql`update audit_events set type = 'x' where seq = 1`.execute(h.deps.db)).rejects.toThrow(
       /append-only/,
     );
@@ -76,7 +91,7 @@ describe('Security: audit chain tampering', () => {
     await expect(sql`delete from audit_events where id = ${id}`.execute(h.deps.db)).rejects.toThrow(
       /append-only/,
     );
-    await chainAuditEvents(h.deps);
+    await sealAll();
     await expect(sql`delete from audit_events where seq = 1`.execute(h.deps.db)).rejects.toThrow(
       /append-only/,
     );
@@ -206,7 +221,7 @@ describe('Security: audit chain tampering', () => {
 describe('sealing events into the chain', () => {
   it('an event is sealed only after its transaction ends, in transaction order, and audited changes do not wait for each other', async () => {
     if (h.dbKind !== 'postgres') return; // concurrent transactions need a server
-    await chainAuditEvents(h.deps);
+    await sealAll();
     const other = await h.otherNode();
     try {
       let releaseA!: () => void;
@@ -235,7 +250,7 @@ describe('sealing events into the chain', () => {
       expect((await sealed()).map((e) => e.seq)).toEqual([null]);
       releaseA();
       await a;
-      await chainAuditEvents(h.deps);
+      await sealAll();
       const rows = await sealed();
       const [ea, eb] = [
         rows.find((r) => r.type === 'test.order_a')!,
@@ -249,7 +264,7 @@ describe('sealing events into the chain', () => {
   });
 
   it('a rolled-back change leaves no event and no gap in the chain', async () => {
-    await chainAuditEvents(h.deps);
+    await sealAll();
     await expect(
       h.deps.db.transaction().execute(async (trx) => {
         await appendAudit(trx, h.deps, { type: 'test.rolled_back', actor: 'system' });
@@ -259,6 +274,7 @@ describe('sealing events into the chain', () => {
     await h.deps.db
       .transaction()
       .execute((trx) => appendAudit(trx, h.deps, { type: 'test.after_rollback', actor: 'system' }));
+    await sealAll();
     const v = await verifyAuditLog(h.deps);
     expect(v).toMatchObject({ ok: true, unchained: 0 });
     const gone = await h.deps.db
@@ -287,7 +303,7 @@ describe('custos audit verify (CLI)', () => {
         .transaction()
         .execute((trx) => appendAudit(trx, deps, { type: 'test.event', actor: 'system', data: { i } }));
     }
-    await chainAuditEvents(deps);
+    await sealAll(deps);
     await sql`alter table audit_events disable trigger audit_events_no_update`.execute(deps.db);
     await deps.db.updateTable('audit_events').set({ actor: 'someone-else' }).where('seq', '=', '4').execute();
     await closeDeps(deps);
