@@ -177,6 +177,8 @@ const TARGETS = {
 const NOISE_LIMIT_PERCENT = 20;
 /** pg_stat_activity sampling period during measured runs (each sample costs PostgreSQL some CPU). */
 const SAMPLE_EVERY_MS = 100;
+/** A disturbed measured run is repeated at most this many times. */
+const MAX_REPEATS = Number(process.env.BENCH_REPEATS ?? (QUICK ? 0 : 2));
 /** A measured run starts once the rest of the machine uses less than this (% of a core) for 2 s. */
 const QUIET_LIMIT_PERCENT = 15;
 
@@ -189,6 +191,8 @@ interface CpuSplit {
 }
 
 interface Phase extends LoadResult {
+  /** Earlier attempts discarded because other processes disturbed them (see measured()). */
+  discardedAttempts: Array<{ otherPercent: number | null }>;
   /** What the node's audit sealer did during the run (warm-up included), and the events left unsealed right after. */
   auditChain: ChainerStats & { backlogAfter: number };
   label: string;
@@ -330,7 +334,7 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
     let runNo = 0;
     const keyPrefix = () => `bench-${kind}-${++runNo}-${randomBytes(3).toString('hex')}`;
 
-    const measured = async (
+    const measureOnce = async (
       label: string,
       job: LedgerJob,
       rows: 'withdrawals' | 'transfers',
@@ -392,6 +396,7 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
         committedRows,
         committedMatches: committedRows === r.ok + r.warmupOk,
         auditChain,
+        discardedAttempts: [],
       };
       log(
         `${kind}: ${label}: ${r.okPerSecond} × 201/s, p50 ${ms(r.latencyMs.p50)} ms, p99 ${ms(r.latencyMs.p99)} ms, max ${ms(r.latencyMs.max)} ms; ` +
@@ -400,6 +405,33 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
       // Let anything the server still has queued finish before the next phase.
       await new Promise((res) => setTimeout(res, 500));
       return phase;
+    };
+
+    /**
+     * One measured run; on this shared machine, a run during which other processes used more
+     * than NOISE_LIMIT_PERCENT of a core is repeated (after waiting for quiet again), up to
+     * MAX_REPEATS times, and the least disturbed attempt is kept. A new job each time: the
+     * Idempotency-Keys must not repeat.
+     */
+    const measured = async (
+      label: string,
+      job: () => LedgerJob,
+      rows: 'withdrawals' | 'transfers',
+    ): Promise<Phase> => {
+      const attempts: Phase[] = [];
+      for (;;) {
+        const p = await measureOnce(label, job(), rows);
+        attempts.push(p);
+        if ((p.otherPercent ?? 0) <= NOISE_LIMIT_PERCENT || attempts.length > MAX_REPEATS) break;
+        log(
+          `${kind}: ${label}: other processes used ${p.otherPercent}% of a core meanwhile: measuring again`,
+        );
+      }
+      const best = attempts.reduce((a, b) => ((b.otherPercent ?? 0) < (a.otherPercent ?? 0) ? b : a));
+      return {
+        ...best,
+        discardedAttempts: attempts.filter((a) => a !== best).map((a) => ({ otherPercent: a.otherPercent })),
+      };
     };
 
     const decisionJob = (rate: number, warmupS: number, durationS: number): OpenLoopJob => ({
@@ -438,7 +470,7 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
     );
     const decision = await measured(
       `withdrawal decision, open loop ${W.ratePerSecond}/s`,
-      decisionJob(W.ratePerSecond, W.warmupS, W.durationS),
+      () => decisionJob(W.ratePerSecond, W.warmupS, W.durationS),
       'withdrawals',
     );
 
@@ -450,7 +482,7 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
       decisionSweep.push(
         await measured(
           `withdrawal decision, open loop ${rate}/s`,
-          decisionJob(rate, W.sweepWarmupS, W.sweepDurationS),
+          () => decisionJob(rate, W.sweepWarmupS, W.sweepDurationS),
           'withdrawals',
         ),
       );
@@ -464,7 +496,7 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
       transfers.push(
         await measured(
           `transfers, ${c} in flight, ${T.users} customers`,
-          transferJob(c, allTx, T.warmupS, T.durationS),
+          () => transferJob(c, allTx, T.warmupS, T.durationS),
           'transfers',
         ),
       );
@@ -472,12 +504,12 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
     log(`${kind}: transfers, closed loop ${T.hotConcurrency} in flight, all on one customer (hot rows)`);
     const hot = await measured(
       `transfers, ${T.hotConcurrency} in flight, one customer (hot rows)`,
-      transferJob(T.hotConcurrency, [0], T.warmupS, T.durationS),
+      () => transferJob(T.hotConcurrency, [0], T.warmupS, T.durationS),
       'transfers',
     );
 
     log(`${kind}: withdrawal decision, closed loop ${W.capacityConcurrency} in flight (capacity, secondary)`);
-    const capacityJob: ClosedLoopJob = {
+    const capacityJob = (): ClosedLoopJob => ({
       kind: 'closed-loop',
       url: sys.url,
       path: '/v1/withdrawals',
@@ -489,7 +521,7 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
       countField: 'state',
       timeoutMs: PLAN.requestTimeoutMs,
       concurrency: W.capacityConcurrency,
-    };
+    });
     const decisionCapacity = await measured(
       `withdrawal decision, closed loop ${W.capacityConcurrency} in flight`,
       capacityJob,
@@ -780,9 +812,9 @@ function phaseRows(phases: Array<{ kind: DbKind; p: Phase }>, openLoop: boolean)
     (p, k) => split(k, p.cpuMicrosPerRequest),
   );
   add(
-    'before the run: load average (1 min), CPU of other processes (% of a core), waited for quiet',
+    'before the run: load average (1 min), CPU of other processes (% of a core), waited for quiet; disturbed attempts discarded',
     (p) =>
-      `${p.loadAverageBefore[0] ?? '—'}, ${p.quietBefore.otherPercent ?? '—'}%, ${p.quietBefore.waitedS} s${p.quietBefore.quiet ? '' : ' (NOT QUIET)'}`,
+      `${p.loadAverageBefore[0] ?? '—'}, ${p.quietBefore.otherPercent ?? '—'}%, ${p.quietBefore.waitedS} s${p.quietBefore.quiet ? '' : ' (NOT QUIET)'}; ${p.discardedAttempts.length ? p.discardedAttempts.map((a) => `${a.otherPercent}%`).join(', ') : 'none'}`,
   );
   return rows;
 }
@@ -916,7 +948,7 @@ function markdown(report: Report, results: DbFigures[], v: Verdict[]): string {
     `- Withdrawal decision (target): POST /v1/withdrawals, ${Number(W.amount) / 1e18} ${W.asset} to the customer's own address, a unique Idempotency-Key each; request k from customer k mod ${W.users} (each customer about once every ${round(W.users / W.ratePerSecond, 1)} s, so its row lock is not the bottleneck). Open loop: requests leave at a constant ${W.ratePerSecond}/s whether or not earlier ones were answered, ${W.warmupS} s warm-up then ${W.durationS} s measured; each latency counts from the time the request was due (no coordinated omission), and the server part (from the write) is shown too. Answers other than 201 are counted apart: more than ${TARGETS.maxNon201Share * 100}% of them makes the run INVALID (a refusal is faster and would flatter the figure); more than ${TARGETS.maxNon201Share * 100}% of requests with no answer within ${PLAN.requestTimeoutMs / 1000} s (connection reset or timeout) marks it OVERLOADED; either way the command exits with an error after writing the results. The risk engine's score only grows with each customer's withdrawals in the last hour (velocity), which can ask for a confirmation or a review: both are 201. Then the same at ${W.sweepRates.join(' and ')} requests/s (${W.sweepWarmupS} s warm-up + ${W.sweepDurationS} s each, secondary): where the latency target is met, if anywhere.`,
     `- Ledger transfers (target): POST /v1/ledger/transfers of ${T.amount} smallest unit of ${T.asset} from a customer's main account to its sub-account, unique Idempotency-Key; closed loop (each of N workers sends its next request when the previous answer arrives) at ${T.concurrencies.join(' and ')} in flight, request k from customer k mod ${T.users}, ${T.warmupS} s warm-up then ${T.durationS} s; then the same at ${T.hotConcurrency} in flight with every transfer on one customer (hot rows, secondary). A transfer is counted when its 201 arrives, which the server sends after the commit; the committed rows are counted in the database after each run.`,
     `- Withdrawal capacity (secondary): the same withdrawal requests in a closed loop at ${W.capacityConcurrency} in flight, ${W.capacityWarmupS} s warm-up then ${W.capacityDurationS} s.`,
-    `- Setup: ${METHOD} On PostgreSQL, a separate connection samples pg_stat_activity for the node's connections every ${SAMPLE_EVERY_MS} ms during each measured run; PostgreSQL's CPU is that of the node's own backends (by process id, from /proc), and the sampler's and any other PostgreSQL work counts as "other". Before each measured run the benchmark waits (up to ${QUIET_WAIT_S} s) until the rest of the machine uses less than ${QUIET_LIMIT_PERCENT}% of a core over 2 s; a run during which other processes used more than ${NOISE_LIMIT_PERCENT}% of a core is marked DISTURBED. "Other" is the machine's CPU minus the server process, the node's PostgreSQL backends and the load generator.`,
+    `- Setup: ${METHOD} On PostgreSQL, a separate connection samples pg_stat_activity for the node's connections every ${SAMPLE_EVERY_MS} ms during each measured run; PostgreSQL's CPU is that of the node's own backends (by process id, from /proc), and the sampler's and any other PostgreSQL work counts as "other". Before each measured run the benchmark waits (up to ${QUIET_WAIT_S} s) until the rest of the machine uses less than ${QUIET_LIMIT_PERCENT}% of a core over 2 s; a run during which other processes used more than ${NOISE_LIMIT_PERCENT}% of a core is repeated (at most ${MAX_REPEATS} times, after waiting for quiet again) and the least disturbed attempt kept; one still above that is marked DISTURBED. "Other" is the machine's CPU minus the server process, the node's PostgreSQL backends and the load generator.`,
     `- Diagnostics after the measured runs (not measured figures): the statements behind one request of each kind, ${PLAN.diagnostics.probeRequests} one at a time (PostgreSQL); V8 CPU profiles of the server process during ${PLAN.diagnostics.profileS} s of withdrawals at ${W.ratePerSecond}/s and of transfers at the best concurrency (the profiler slows the server).`,
     '',
     '### Targets',
