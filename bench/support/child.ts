@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GetJob, GetResult, Job, LoadgenMessage, SignInJob, SignInResult } from './loadgen.js';
+import type { GetJob, GetResult, Job, SignInJob, SignInResult } from './loadgen.js';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 
@@ -13,27 +13,7 @@ const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 export function runLoad(job: GetJob, onMeasuring?: () => void): Promise<GetResult>;
 export function runLoad(job: SignInJob, onMeasuring?: () => void): Promise<SignInResult>;
 export function runLoad(job: Job, onMeasuring?: () => void): Promise<GetResult | SignInResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(LOADGEN, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let settled = false;
-    child.on('message', (msg: LoadgenMessage) => {
-      if (msg.type === 'measuring') {
-        onMeasuring?.();
-        return;
-      }
-      settled = true;
-      if (msg.ok) resolve(msg.result);
-      else reject(new Error(`load generator failed: ${msg.error}`));
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (!settled) reject(new Error(`load generator exited with code ${code} before answering`));
-    });
-    child.send(job);
-  });
+  return runJob(LOADGEN, job, onMeasuring);
 }
 
 /**

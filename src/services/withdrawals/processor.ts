@@ -47,9 +47,13 @@ export async function processWithdrawals(deps: Deps): Promise<ProcessReport> {
   };
   report.expired = await timed(deps, 'awaiting_confirmation', 'confirm_expires_at', 'confirmation_expired');
   report.cooledOff = await timed(deps, 'cooling_off', 'cooling_off_until', 'cooling_off_ended');
-  report.reviewsExpired = await timed(deps, 'in_review', 'review_expires_at', 'review_rejected', [
+  report.reviewsExpired = await timed(
+    deps,
+    'in_review',
+    'review_expires_at',
+    'review_rejected',
     'No reviewer decided within the review period',
-  ]);
+  );
   for (let i = 0; i < BATCH; i++) {
     const claimed = await claim(deps);
     if (claimed === null) break;
@@ -72,7 +76,7 @@ async function timed(
   state: string,
   column: 'confirm_expires_at' | 'cooling_off_until' | 'review_expires_at',
   event: WithdrawalEvent,
-  note: string[] = [],
+  note?: string,
 ): Promise<number> {
   let n = 0;
   for (;;) {
@@ -91,7 +95,7 @@ async function timed(
         if (
           await applyWithdrawalEvent(trx, deps, w, event, {
             actor: SYSTEM,
-            ...(note[0] ? { note: note[0] } : {}),
+            ...(note ? { note } : {}),
           })
         )
           n++;
