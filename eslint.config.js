@@ -29,6 +29,21 @@ export default tseslint.config(
     },
   },
   {
+    // The proof-of-reserves code runs in the browser too: its verifier is the page's verifier.
+    files: ['src/domain/reserves/**'],
+    ignores: ['src/domain/reserves/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'src/domain/reserves runs in browsers: no Node-only module' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

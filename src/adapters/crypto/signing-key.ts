@@ -13,6 +13,8 @@ import path from 'node:path';
 export interface Signer {
   readonly publicKeyHex: string;
   sign(message: string): string;
+  /** The signature over raw bytes, hex. */
+  signBytes(message: Uint8Array): string;
 }
 
 export function loadOrCreateSigningKey(file: string, options: { createIfMissing: boolean }): Signer {
@@ -30,6 +32,7 @@ export function loadOrCreateSigningKey(file: string, options: { createIfMissing:
   return {
     publicKeyHex,
     sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('hex'),
+    signBytes: (message) => sign(null, message, privateKey).toString('hex'),
   };
 }
 
