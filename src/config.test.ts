@@ -28,6 +28,7 @@ describe('configuration', () => {
       SMTP_URL: 'smtp://mail.example:587',
       KEK_FILE: '/etc/custos/kek.json',
       AUDIT_SIGNING_KEY_FILE: '/etc/custos/audit.pem',
+      POR_SIGNING_KEY_FILE: '/etc/custos/por.pem',
     };
     expect(() => loadConfig(base)).not.toThrow();
     const weak = () => loadConfig({ ...base, ARGON2_MEMORY_KIB: '4096' });
@@ -36,6 +37,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, PUBLIC_URL: 'http://custos.example' })).toThrow(/PUBLIC_URL/);
     expect(() => loadConfig({ ...base, SMTP_URL: undefined })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ ...base, KEK_FILE: undefined })).toThrow(/KEK_FILE/);
+    expect(() => loadConfig({ ...base, POR_SIGNING_KEY_FILE: undefined })).toThrow(/POR_SIGNING_KEY_FILE/);
     expect(() => loadConfig({ ...base, COOLING_OFF_HOURS: '1' })).toThrow(/COOLING_OFF_HOURS/);
   });
 

@@ -47,6 +47,13 @@ const EnvSchema = z.object({
   TRUST_PROXY: bool.default(false),
   KEK_FILE: z.string().optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().optional(),
+  // S8: the Ed25519 key that signs proof-of-reserves manifests (its own key: publishing it
+  // widely must not widen what the audit-checkpoint key vouches for).
+  POR_SIGNING_KEY_FILE: z.string().optional(),
+  // S8: a snapshot every N hours, on the hour boundary (0 = only on demand).
+  POR_SNAPSHOT_EVERY_HOURS: int(0, 24 * 31).default(24),
+  // S8: the smallest tree height, so the leaf count of a small asset stays vague (1 = as needed).
+  POR_MIN_HEIGHT: int(1, 32).default(1),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 
@@ -129,6 +136,7 @@ export interface Config extends Readonly<Env> {
   readonly devMailbox: boolean;
   readonly kekFile: string;
   readonly auditSigningKeyFile: string;
+  readonly porSigningKeyFile: string;
   readonly pgliteDir: string;
   readonly assets: readonly Asset[];
   readonly largeWithdrawals: AssetAmounts;
@@ -183,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!e.SMTP_URL) problems.push('SMTP_URL: required in production (the development mailbox is off there)');
     if (!e.KEK_FILE) problems.push('KEK_FILE: required in production (no key is generated for you)');
     if (!e.AUDIT_SIGNING_KEY_FILE) problems.push('AUDIT_SIGNING_KEY_FILE: required in production');
+    if (!e.POR_SIGNING_KEY_FILE) problems.push('POR_SIGNING_KEY_FILE: required in production');
     if (e.PASSWORD_MIN_LENGTH < 12) problems.push('PASSWORD_MIN_LENGTH: must be at least 12 in production');
     if (e.ADDRESS_ACTIVATION_HOURS < 24)
       problems.push('ADDRESS_ACTIVATION_HOURS: must be at least 24 in production (SPEC S3)');
@@ -286,6 +295,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditSigningKeyFile: e.AUDIT_SIGNING_KEY_FILE
       ? path.resolve(e.AUDIT_SIGNING_KEY_FILE)
       : path.join(dataDir, 'audit-signing.key'),
+    porSigningKeyFile: e.POR_SIGNING_KEY_FILE
+      ? path.resolve(e.POR_SIGNING_KEY_FILE)
+      : path.join(dataDir, 'por-signing.key'),
     pgliteDir: path.join(dataDir, 'pgdata'),
     DATA_DIR: dataDir,
     assets: Object.freeze(assets.map((a) => Object.freeze({ ...a }))),

@@ -39,6 +39,8 @@ export interface Deps {
   readonly log: Logger;
   readonly kms: Kms;
   readonly signer: Signer;
+  /** Signs proof-of-reserves manifests (S8); a key of its own. */
+  readonly porSigner: Signer;
   readonly mailer: Mailer;
   readonly webhooks: WebhookSender | null;
   readonly rateLimiter: RateLimiter;
@@ -84,6 +86,10 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
   const createKeys = !config.production;
   const kms = createLocalKms(loadKeyring(config.kekFile, { createIfMissing: createKeys }));
   const signer = loadOrCreateSigningKey(config.auditSigningKeyFile, { createIfMissing: createKeys });
+  const porSigner = loadOrCreateSigningKey(config.porSigningKeyFile, {
+    createIfMissing: createKeys,
+    setting: 'POR_SIGNING_KEY_FILE',
+  });
   const mailer =
     options.mailer ??
     (config.SMTP_URL
@@ -129,6 +135,7 @@ export async function buildDeps(config: Config, options: BuildOptions = {}): Pro
     log,
     kms,
     signer,
+    porSigner,
     mailer,
     webhooks,
     rateLimiter,

@@ -6,6 +6,7 @@ import { chainAuditEvents } from '../services/audit/chain-events.js';
 import { runPeriodically } from '../services/common/periodic.js';
 import { purgeExpired } from '../services/housekeeping.js';
 import { startOutboxWorker } from '../services/notifications/outbox-worker.js';
+import { startSnapshotScheduler } from '../services/reserves/snapshot-schedule.js';
 import { startWithdrawalWorker } from '../services/withdrawals/processor.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,6 +33,8 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
   const withdrawals = config.WITHDRAWAL_WORKER
     ? startWithdrawalWorker(deps, config.WITHDRAWAL_WORKER_INTERVAL_MS)
     : null;
+  // S8: the scheduled proof-of-reserves snapshot (one node builds each slot's).
+  const snapshots = config.POR_SNAPSHOT_EVERY_HOURS > 0 ? startSnapshotScheduler(deps) : null;
   const housekeeping = setInterval(() => {
     purgeExpired(deps).catch((err) => deps.log.error({ err }, 'housekeeping failed'));
   }, HOUSEKEEPING_INTERVAL_MS);
@@ -60,6 +63,7 @@ export async function runServe(config: Config = loadConfig()): Promise<void> {
     clearInterval(housekeeping);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await withdrawals?.stop();
+    await snapshots?.stop();
     await worker.stop();
     await chainer.stop();
     await chainAuditEvents(deps).catch((err) => deps.log.error({ err }, 'audit chaining at shutdown failed'));

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-ledger.js';
 import * as m0005 from './migrations/0005-withdrawal-settings.js';
 import * as m0006 from './migrations/0006-withdrawals.js';
 import * as m0007 from './migrations/0007-audit-chaining.js';
+import * as m0008 from './migrations/0008-reserves.js';
 
 /** Migrations are listed in code (not read from disk) so that the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-withdrawal-settings': m0005,
   '0006-withdrawals': m0006,
   '0007-audit-chaining': m0007,
+  '0008-reserves': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -408,6 +408,53 @@ export interface SimChainCallsTable {
   at: Timestamp;
 }
 
+export interface ReserveWalletsTable {
+  id: string;
+  asset: string;
+  label: string;
+  address: string;
+  source: 'manual' | 'chain';
+  balance: ColumnType<string | null, string | bigint | null, string | bigint | null>;
+  observed_at: NullableTimestamp;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PorSnapshotsTable {
+  id: string;
+  taken_at: Timestamp;
+  status: 'building' | 'published' | 'failed';
+  trigger: 'schedule' | 'operator';
+  requested_by: string;
+  manifest: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  published_at: NullableTimestamp;
+}
+
+export interface PorSnapshotLeavesTable {
+  snapshot_id: string;
+  asset: string;
+  user_id: string;
+  position: BigIntColumn;
+  value: NumericColumn;
+}
+
+export interface PorTreeChunksTable {
+  snapshot_id: string;
+  asset: string;
+  level: number;
+  chunk: number;
+  nodes: Uint8Array;
+}
+
+export interface SimChainBalancesTable {
+  asset: string;
+  address: string;
+  balance: NumericColumn;
+}
+
 export interface Database {
   users: UsersTable;
   devices: DevicesTable;
@@ -443,6 +490,11 @@ export interface Database {
   operator_sessions: OperatorSessionsTable;
   sim_chain_transactions: SimChainTransactionsTable;
   sim_chain_calls: SimChainCallsTable;
+  sim_chain_balances: SimChainBalancesTable;
+  reserve_wallets: ReserveWalletsTable;
+  por_snapshots: PorSnapshotsTable;
+  por_snapshot_leaves: PorSnapshotLeavesTable;
+  por_tree_chunks: PorTreeChunksTable;
 }
 
 export type WithdrawalRow = Selectable<WithdrawalsTable>;

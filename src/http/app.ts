@@ -16,6 +16,7 @@ import { ledgerRoutes } from './routes/ledger.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
 import { platformRoutes } from './routes/platform.routes.js';
+import { reservesRoutes } from './routes/reserves.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { withdrawalSettingsRoutes } from './routes/withdrawal-settings.routes.js';
 import { withdrawalRoutes } from './routes/withdrawals.routes.js';
@@ -67,6 +68,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', withdrawalRoutes());
   app.route('/', adminRoutes());
   app.route('/', chainRoutes());
+  app.route('/', reservesRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceCredential', {
     type: 'http',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createOperator } from '../../src/services/admin/operators.js';
+import { signedInOperator } from '../fixtures/operators.js';
 import { checkLedger } from '../../src/services/ledger/ledger-check.js';
 import { createServiceCredential } from '../../src/services/ledger/service-credentials.js';
 import { processWithdrawals } from '../../src/services/withdrawals/processor.js';
@@ -43,23 +44,7 @@ async function refusalCodes(r: {
   return (r.body.error.details ?? []).map((d) => d.path);
 }
 
-/** An operator signed in to the admin console (password and authenticator code). */
-async function operator(role: 'admin' | 'analyst' | 'support') {
-  const op = await createOperator(h.deps, {
-    email: `${role}.${Math.random().toString(36).slice(2)}@example.com`,
-    role,
-  });
-  const c = h.client();
-  h.clock.nextTotpStep();
-  const r = await c.post('/v1/admin/sign-in', {
-    email: op.email,
-    password: op.generatedPassword,
-    code: totpCodeAt(op.totpSecret, h.clock.now().getTime()),
-  });
-  expect(r.status).toBe(200);
-  c.csrfToken = r.body.csrfToken;
-  return c;
-}
+const operator = (role: 'admin' | 'analyst' | 'support') => signedInOperator(h, role);
 
 const stateOf = async (u: Customer, id: string) =>
   (await u.c.get(`/v1/withdrawals/${id}`)).body.state as string;

@@ -27,4 +27,9 @@ export interface ChainAdapter {
   lookup(withdrawalId: string): Promise<{ txId: string } | null | 'unknown'>;
   /** For adapters that are polled: whether the broadcast transaction is confirmed. */
   confirmation(withdrawalId: string): Promise<'pending' | 'confirmed' | 'unknown'>;
+  /**
+   * The balance the chain shows for a platform wallet, in the asset's smallest unit, for the
+   * proof-of-reserves wallet registry (S8); absent when the adapter cannot read balances.
+   */
+  walletBalance?(asset: string, address: string): Promise<bigint>;
 }

@@ -57,5 +57,23 @@ export function createSimulatedChain(
       if (!row) return 'unknown';
       return row.confirm_at <= options.now() ? 'confirmed' : 'pending';
     },
+    async walletBalance(asset, address) {
+      const row = await db
+        .selectFrom('sim_chain_balances')
+        .select('balance')
+        .where('asset', '=', asset)
+        .where('address', '=', address)
+        .executeTakeFirst();
+      return row ? BigInt(row.balance) : 0n;
+    },
   };
+}
+
+/** Sets what the simulated chain shows for a wallet (development and tests: there is no chain). */
+export async function setSimulatedWalletBalance(db: Db, asset: string, address: string, balance: bigint) {
+  await db
+    .insertInto('sim_chain_balances')
+    .values({ asset, address, balance: balance.toString() })
+    .onConflict((oc) => oc.columns(['asset', 'address']).doUpdateSet({ balance: balance.toString() }))
+    .execute();
 }

@@ -17,13 +17,16 @@ export interface Signer {
   signBytes(message: Uint8Array): string;
 }
 
-export function loadOrCreateSigningKey(file: string, options: { createIfMissing: boolean }): Signer {
+export function loadOrCreateSigningKey(
+  file: string,
+  options: { createIfMissing: boolean; setting?: string },
+): Signer {
   let privateKey: KeyObject;
   if (fs.existsSync(file)) {
     privateKey = createPrivateKey(fs.readFileSync(file, 'utf8'));
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file}: not an Ed25519 private key`);
   } else {
-    if (!options.createIfMissing) throw new Error(`AUDIT_SIGNING_KEY_FILE: ${file} does not exist`);
+    if (!options.createIfMissing) throw new Error(`${options.setting ?? 'AUDIT_SIGNING_KEY_FILE'}: ${file} does not exist`);
     privateKey = generateKeyPairSync('ed25519').privateKey;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });

@@ -16,7 +16,7 @@ export const ADMIN_COOKIE = 'custos_admin';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A live operator session (cookie), with the CSRF token on every change; roles checked per route. */
-function requireOperator(...roles: string[]): MiddlewareHandler<AppEnv> {
+export function requireOperator(...roles: string[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get('deps');
     let op = c.get('operator');
