@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
+import { CustosError } from '../domain/errors.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { buildDeps, closeDeps } from '../deps.js';
-import { createLogger } from '../observability/logger.js';
 import { createOperator, OPERATOR_ROLES, type OperatorRole } from '../services/admin/operators.js';
 import { createCheckpoint, exportAuditJsonl, verifyAuditLog } from '../services/audit/audit-log.js';
 import { checkLedger } from '../services/ledger/ledger-check.js';
@@ -18,6 +17,7 @@ import { getWithdrawalControls, setWithdrawalPause } from '../services/withdrawa
 import { processWithdrawals } from '../services/withdrawals/processor.js';
 import { setTier } from '../services/withdrawals/tiers.js';
 import { runServe } from './serve.js';
+import { withDeps } from './with-deps.js';
 
 /** The `custos` command line: the same services the API uses, for operators. */
 export async function runCli(argv: string[]): Promise<void> {
@@ -236,6 +236,12 @@ export async function runCli(argv: string[]): Promise<void> {
       console.error(err.message);
       process.exit(2);
     }
+    // A refusal the API would answer with its code: the same code and words, no stack trace.
+    if (err instanceof CustosError) {
+      const details = (err.details ?? []).map((d) => `\n  ${d.path ? `${d.path}: ` : ''}${d.message}`).join('');
+      console.error(`${err.code}: ${err.message}${details}`);
+      process.exit(1);
+    }
     throw err;
   }
 }
@@ -255,19 +261,6 @@ function parseRole(value: string): OperatorRole {
     throw new InvalidArgumentError(`must be one of ${OPERATOR_ROLES.join(', ')}`);
   }
   return value as OperatorRole;
-}
-
-async function withDeps(fn: (deps: Awaited<ReturnType<typeof buildDeps>>) => Promise<void>): Promise<void> {
-  const config = loadConfig();
-  const deps = await buildDeps(config, {
-    log: createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr as never),
-    defaultMetrics: false,
-  });
-  try {
-    await fn(deps);
-  } finally {
-    await closeDeps(deps);
-  }
 }
 
 async function readStdin(): Promise<string> {
