@@ -238,7 +238,9 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     // A refusal the API would answer with its code: the same code and words, no stack trace.
     if (err instanceof CustosError) {
-      const details = (err.details ?? []).map((d) => `\n  ${d.path ? `${d.path}: ` : ''}${d.message}`).join('');
+      const details = (err.details ?? [])
+        .map((d) => `\n  ${d.path ? `${d.path}: ` : ''}${d.message}`)
+        .join('');
       console.error(`${err.code}: ${err.message}${details}`);
       process.exit(1);
     }
