@@ -64,7 +64,11 @@ export function serializeManifest(manifest: Manifest): string {
 const UTC_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 export function isUtcSecond(s: unknown): s is string {
-  return typeof s === 'string' && UTC_SECOND.test(s) && !Number.isNaN(Date.parse(s));
+  if (typeof s !== 'string' || !UTC_SECOND.test(s)) return false;
+  // Engines differ on out-of-range fields (V8 reads 2026-02-31 as 2026-03-03 and 24:00:00 as the
+  // next day; the standard says invalid): accept only a time that prints back as itself.
+  const ms = Date.parse(s);
+  return !Number.isNaN(ms) && utcSecond(new Date(ms)) === s;
 }
 
 /** A time as the format writes it: UTC, to the second. */
