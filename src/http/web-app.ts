@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,6 +6,7 @@ import type { Hono } from 'hono';
 import type { Config } from '../config.js';
 import type { AppEnv } from './env.js';
 import { escapeHtml, page } from './html.js';
+import { inlinePageCsp } from './middleware/security-headers.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -58,12 +60,51 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
+/** The standalone proof-of-reserves verifier, one self-contained file (web/por-verifier/). */
+const VERIFIER_FILE = 'por-verifier.html';
+export const POR_VERIFIER_PATH = '/por/verifier.html';
+
+/**
+ * The SHA-256 (base64) of each inline script's and style's exact text, in document order. One
+ * pass over both kinds, so a `<style` inside a script's text is never taken for an element.
+ */
+export function inlineHashes(html: string): { scripts: string[]; styles: string[] } {
+  const hashes = { scripts: [] as string[], styles: [] as string[] };
+  for (const m of html.matchAll(/<(script|style)\b[^>]*>([\s\S]*?)<\/\1\s*>/gi)) {
+    const digest = createHash('sha256').update(m[2]!, 'utf8').digest('base64');
+    (m[1]!.toLowerCase() === 'script' ? hashes.scripts : hashes.styles).push(digest);
+  }
+  return hashes;
+}
+
+/**
+ * `/por/verifier.html`: the page anyone can use to check a proof, and save to check offline
+ * (`?download=1` answers it as an attachment). Its inline script and style are allowed by their
+ * hashes, computed here from the built file, and it may connect nowhere.
+ */
+function mountPorVerifier(app: Hono<AppEnv>, dir: string): void {
+  const file = path.join(dir, VERIFIER_FILE);
+  if (!fs.existsSync(file)) return;
+  const body = fs.readFileSync(file, 'utf8');
+  const csp = inlinePageCsp(inlineHashes(body));
+  app.get(POR_VERIFIER_PATH, (c) =>
+    c.html(body, 200, {
+      'Content-Security-Policy': csp,
+      'Cache-Control': 'no-cache',
+      ...(c.req.query('download') === '1'
+        ? { 'Content-Disposition': 'attachment; filename="custos-por-verifier.html"' }
+        : {}),
+    }),
+  );
+}
+
 /**
  * Serves the security center built by Vite (dist/web): hashed assets with a year of caching, and
  * the app's page for every other GET that is not the API's. The page carries the client
  * configuration in a meta tag, so the strict CSP (scripts from this origin only) holds.
  */
 export function mountWebApp(app: Hono<AppEnv>, config: Config, dir = defaultWebDir()): boolean {
+  mountPorVerifier(app, dir);
   const index = path.join(dir, 'index.html');
   if (!fs.existsSync(index)) {
     app.get('/', (c) =>
@@ -79,6 +120,8 @@ export function mountWebApp(app: Hono<AppEnv>, config: Config, dir = defaultWebD
     return false;
   }
   const assets = loadAssets(dir);
+  // Only at its own path, with its own policy: under the app's CSP its inline script would not run.
+  assets.delete(`/${VERIFIER_FILE}`);
   const clientConfig = JSON.stringify({
     devMailbox: config.devMailbox,
     passwordMinLength: config.PASSWORD_MIN_LENGTH,

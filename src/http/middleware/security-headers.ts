@@ -13,6 +13,27 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * The policy of a page that must work as one self-contained file (the proof-of-reserves
+ * verifier): its inline scripts and styles allowed by their hashes only (`'sha256-…'`, base64 of
+ * the SHA-256 of each element's exact text), and no fetch, form, frame or base change at all.
+ */
+export function inlinePageCsp(hashes: { scripts: readonly string[]; styles: readonly string[] }): string {
+  const sources = (list: readonly string[]) =>
+    list.length ? list.map((h) => `'sha256-${h}'`).join(' ') : "'none'";
+  return [
+    "default-src 'none'",
+    `script-src ${sources(hashes.scripts)}`,
+    `style-src ${sources(hashes.styles)}`,
+    'img-src data:',
+    "connect-src 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
 /** Sent on every response; a handler may still replace one (it sets its own after these). */
 export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['Content-Security-Policy', CSP],
