@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { createBrowserRouter, Link, Navigate } from 'react-router';
 import { adminRoutes } from './admin/routes';
 import { type Account, get } from './api';
@@ -27,6 +28,13 @@ import { ApproveWaitPage, SignInPage } from './pages/sign-in';
 import { SignUpPage, VerifyEmailPage } from './pages/sign-up';
 import { AddressBookPage, ConfirmAddressPage, WithdrawalLockPage } from './pages/withdrawal-protection';
 import { ConfirmWithdrawalPage, WithdrawalPage, WithdrawalsPage, WithdrawPage } from './pages/withdrawals';
+
+// Proof of reserves brings uPlot and the verifier's crypto: loaded with its pages only.
+const ReservesPage = lazy(() => import('./pages/reserves').then((m) => ({ default: m.ReservesPage })));
+const TransparencyPage = lazy(() =>
+  import('./pages/transparency').then((m) => ({ default: m.TransparencyPage })),
+);
+const loaded = (page: ReactNode) => <Suspense fallback={<p aria-busy="true">Loading…</p>}>{page}</Suspense>;
 
 /** `/`: the security center when signed in, the sign-in page otherwise. */
 function Home() {
@@ -67,6 +75,7 @@ export const router = createBrowserRouter([
       { path: '/confirm-email-change', element: <ConfirmEmailChangePage /> },
       { path: '/confirm-address', element: <ConfirmAddressPage /> },
       { path: '/confirm-withdrawal', element: <ConfirmWithdrawalPage /> },
+      { path: '/transparency', element: loaded(<TransparencyPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },
@@ -81,6 +90,7 @@ export const router = createBrowserRouter([
       { path: 'withdrawals/:id', element: <WithdrawalPage /> },
       { path: 'addresses', element: <AddressBookPage /> },
       { path: 'withdrawal-lock', element: <WithdrawalLockPage /> },
+      { path: 'reserves', element: loaded(<ReservesPage />) },
       { path: 'totp', element: <TotpPage /> },
       { path: 'passkeys', element: <PasskeysPage /> },
       { path: 'backup-codes', element: <BackupCodesPage /> },

@@ -12,7 +12,11 @@ export function forgetAdminSession(): void {
   adminCsrf = null;
 }
 
-export async function adminApi<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+export async function adminApi<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const data = await request(method, path, { body, csrf: adminCsrf });
   const d = data as { csrfToken?: unknown; serverTime?: unknown } | null;
   if (typeof d?.csrfToken === 'string' && d.csrfToken) adminCsrf = d.csrfToken;

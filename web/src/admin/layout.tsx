@@ -86,6 +86,7 @@ export function AdminPublicLayout() {
 const NAV: [string, string][] = [
   ['/admin/reviews', 'Review queue'],
   ['/admin/controls', 'Withdrawal kill switches'],
+  ['/admin/reserves', 'Proof of reserves'],
 ];
 
 /** The signed-in console: who is signed in, the sections, sign-out; signed out, the sign-in page. */

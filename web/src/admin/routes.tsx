@@ -1,6 +1,7 @@
 import type { RouteObject } from 'react-router';
 import { ControlsPage } from './controls';
 import { AdminHome, AdminLayout, AdminNotFound, AdminPublicLayout } from './layout';
+import { ReservesAdminPage } from './reserves';
 import { ReviewPage, ReviewQueuePage } from './reviews';
 import { AdminSignInPage } from './sign-in';
 
@@ -18,6 +19,7 @@ export const adminRoutes: RouteObject[] = [
       { path: 'reviews', element: <ReviewQueuePage /> },
       { path: 'reviews/:id', element: <ReviewPage /> },
       { path: 'controls', element: <ControlsPage /> },
+      { path: 'reserves', element: <ReservesAdminPage /> },
       { path: '*', element: <AdminNotFound /> },
     ],
   },

@@ -17,6 +17,7 @@ function Footer() {
           Development mailbox
         </a>
       ) : null}
+      <Link to="/transparency">Transparency</Link>
       <a href="/docs">API reference</a>
     </footer>
   );
@@ -46,6 +47,7 @@ const NAV: [string, string][] = [
   ['/security/withdrawals', 'Withdrawals'],
   ['/security/addresses', 'Address book'],
   ['/security/withdrawal-lock', 'Withdrawal lock and caps'],
+  ['/security/reserves', 'Proof of reserves'],
   ['/security/totp', 'Authenticator app'],
   ['/security/passkeys', 'Passkeys'],
   ['/security/backup-codes', 'Backup codes'],
