@@ -46,7 +46,7 @@ import {
   type System,
   startSystem,
 } from './support/system.js';
-import { machine, round, sourceState } from './support/environment.js';
+import { machine, round, sourceState, writeMarkdownSection } from './support/environment.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -754,21 +754,6 @@ const compactSql = (q: string) =>
     )
     .slice(0, 160);
 
-function writeMarkdownSection(file: string, date: string, section: string): void {
-  const header =
-    '# Authentication benchmark (`npm run bench:auth`)\n\nOne section per day the benchmark was run (a later run the same day replaces its section). See `bench/auth.bench.ts`.\n\n';
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;
-  const marker = `<!-- run:${date} -->`;
-  const start = existing.indexOf(marker);
-  let next: string;
-  if (start === -1) next = `${existing.trimEnd()}\n\n${section}`;
-  else {
-    const after = existing.indexOf('<!-- run:', start + marker.length);
-    next = existing.slice(0, start) + section + (after === -1 ? '' : `\n${existing.slice(after)}`);
-  }
-  fs.writeFileSync(file, `${next.trimEnd()}\n`);
-}
-
 interface Report {
   date: string;
   startedAt: string;
@@ -860,7 +845,13 @@ async function main(): Promise<void> {
     `${JSON.stringify({ ...report, targets: { ...TARGETS }, verdicts: v, results }, null, 2)}\n`,
   );
   const mdFile = path.join(RESULTS_DIR, 'auth.md');
-  if (!QUICK) writeMarkdownSection(mdFile, date, markdown(report, results, v));
+  if (!QUICK)
+    writeMarkdownSection(
+      mdFile,
+      date,
+      markdown(report, results, v),
+      '# Authentication benchmark (`npm run bench:auth`)',
+    );
   log(
     `wrote ${QUICK ? jsonFile : path.relative(process.cwd(), jsonFile)}${QUICK ? '' : ` and ${path.relative(process.cwd(), mdFile)}`} (${report.totalSeconds} s)`,
   );

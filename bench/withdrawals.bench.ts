@@ -71,7 +71,7 @@ import {
 import { type ProfileSummary, profileDuring } from './support/profile.js';
 import { type QuietCheck, waitForQuiet } from './support/quiet.js';
 import { createUsers, type DbKind, type System, startSystem } from './support/system.js';
-import { machine, round, sourceState } from './support/environment.js';
+import { machine, round, sourceState, writeMarkdownSection } from './support/environment.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const LOADGEN = fileURLToPath(new URL('./support/ledger-loadgen.ts', import.meta.url));
@@ -1043,21 +1043,6 @@ function details(results: DbFigures[]): string[] {
   return lines;
 }
 
-function writeMarkdownSection(file: string, date: string, section: string): void {
-  const header =
-    '# Withdrawal decision and ledger transfer benchmark (`npm run bench:withdrawals`)\n\nOne section per day the benchmark was run (a later run the same day replaces its section). See `bench/withdrawals.bench.ts`.\n\n';
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;
-  const marker = `<!-- run:${date} -->`;
-  const start = existing.indexOf(marker);
-  let next: string;
-  if (start === -1) next = `${existing.trimEnd()}\n\n${section}`;
-  else {
-    const after = existing.indexOf('<!-- run:', start + marker.length);
-    next = existing.slice(0, start) + section + (after === -1 ? '' : `\n${existing.slice(after)}`);
-  }
-  fs.writeFileSync(file, `${next.trimEnd()}\n`);
-}
-
 async function main(): Promise<void> {
   const started = new Date();
   const t0 = performance.now();
@@ -1130,7 +1115,13 @@ async function main(): Promise<void> {
     `${JSON.stringify({ ...report, targets: TARGETS, verdicts: v, results }, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`,
   );
   const mdFile = path.join(RESULTS_DIR, 'withdrawals.md');
-  if (!QUICK) writeMarkdownSection(mdFile, date, markdown(report, results, v));
+  if (!QUICK)
+    writeMarkdownSection(
+      mdFile,
+      date,
+      markdown(report, results, v),
+      '# Withdrawal decision and ledger transfer benchmark (`npm run bench:withdrawals`)',
+    );
   log(
     `wrote ${QUICK ? jsonFile : path.relative(process.cwd(), jsonFile)}${QUICK ? '' : ` and ${path.relative(process.cwd(), mdFile)}`} (${report.totalSeconds} s)`,
   );

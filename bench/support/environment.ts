@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -28,4 +29,22 @@ export function machine() {
     node: process.version,
     loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
   };
+}
+
+/**
+ * Writes one day's section into a results file that keeps one section per day (a later run the
+ * same day replaces its section); `title` heads a new file.
+ */
+export function writeMarkdownSection(file: string, date: string, section: string, title: string): void {
+  const header = `${title}\n\nOne section per day the benchmark was run (a later run the same day replaces its section).\n\n`;
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;
+  const marker = `<!-- run:${date} -->`;
+  const start = existing.indexOf(marker);
+  let next: string;
+  if (start === -1) next = `${existing.trimEnd()}\n\n${section}`;
+  else {
+    const after = existing.indexOf('<!-- run:', start + marker.length);
+    next = existing.slice(0, start) + section + (after === -1 ? '' : `\n${existing.slice(after)}`);
+  }
+  fs.writeFileSync(file, `${next.trimEnd()}\n`);
 }

@@ -16,6 +16,8 @@ import {
 import { getWithdrawalControls, setWithdrawalPause } from '../services/withdrawals/platform-controls.js';
 import { processWithdrawals } from '../services/withdrawals/processor.js';
 import { setTier } from '../services/withdrawals/tiers.js';
+import { addPorCommands } from './por.js';
+import { addLiveReservesCommands } from './por-live.js';
 import { runServe } from './serve.js';
 import { withDeps } from './with-deps.js';
 
@@ -228,6 +230,8 @@ export async function runCli(argv: string[]): Promise<void> {
         }
       });
     });
+
+  addLiveReservesCommands(addPorCommands(program));
 
   try {
     await program.parseAsync(argv);

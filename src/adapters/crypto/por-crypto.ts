@@ -3,9 +3,16 @@ import type { PorCrypto } from '../../domain/reserves/verify.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-/** The proof-of-reserves primitives on Node: one-shot SHA-256 and Ed25519 from node:crypto. */
+/**
+ * The proof-of-reserves primitives on Node: one-shot SHA-256 and Ed25519 from node:crypto.
+ *
+ * The digest is taken as a 'binary' (latin1) string, one character per byte, and copied into a
+ * pooled Buffer: `hash(…, 'buffer')` gives each digest a new ArrayBuffer of its own, which on
+ * Node 20 costs more than hashing a tree node (about 1 µs against 0.6 µs here), and a tree of
+ * millions of nodes is hashed one node at a time.
+ */
 export const nodePorCrypto: PorCrypto = {
-  sha256: (data) => hash('sha256', data, 'buffer'),
+  sha256: (data) => Buffer.from(hash('sha256', data, 'binary'), 'binary'),
   verifyEd25519(publicKey, message, signature) {
     if (publicKey.length !== 32 || signature.length !== 64) return false;
     return verify(null, message, publicKeyObject(publicKey), signature);
