@@ -26,7 +26,8 @@ export function loadOrCreateSigningKey(
     privateKey = createPrivateKey(fs.readFileSync(file, 'utf8'));
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file}: not an Ed25519 private key`);
   } else {
-    if (!options.createIfMissing) throw new Error(`${options.setting ?? 'AUDIT_SIGNING_KEY_FILE'}: ${file} does not exist`);
+    if (!options.createIfMissing)
+      throw new Error(`${options.setting ?? 'AUDIT_SIGNING_KEY_FILE'}: ${file} does not exist`);
     privateKey = generateKeyPairSync('ed25519').privateKey;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
