@@ -9,6 +9,10 @@ const run = promisify(execFile);
 const bin = path.resolve('bin/custos.mjs');
 
 /** Runs `custos …` as an auditor would (no database); never throws. */
+/** `custos por verify PROOF --manifest MANIFEST --public-key KEY`. */
+const verifyOne = (proof: string, manifest: string, publicKey: string) =>
+  custos('por', 'verify', proof, '--manifest', manifest, '--public-key', publicKey);
+
 async function custos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     ...process.env,
@@ -104,15 +108,7 @@ describe('custos por build and verify (offline)', () => {
     expect(all.stdout).toContain('VALID: all 45 proofs verify against the manifest');
 
     fs.writeFileSync(at('one.json'), read('snapshot', 'proofs', 'BTC.jsonl').split('\n')[0]!);
-    const one = await custos(
-      'por',
-      'verify',
-      at('one.json'),
-      '--manifest',
-      at('snapshot', 'manifest.json'),
-      '--public-key',
-      publicKey,
-    );
+    const one = await verifyOne(at('one.json'), at('snapshot', 'manifest.json'), publicKey);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(
       /^VALID: user ".*" is included with [0-9.]+ BTC in snapshot 2026-11-21T00:00:00Z/,
@@ -219,15 +215,7 @@ describe('custos por build and verify (offline)', () => {
     );
     expect(other.code).toBe(0);
     fs.writeFileSync(at('old.json'), read('snapshot', 'proofs', 'ETH.jsonl').split('\n')[0]!);
-    const r = await custos(
-      'por',
-      'verify',
-      at('old.json'),
-      '--manifest',
-      at('other-snapshot', 'manifest.json'),
-      '--public-key',
-      publicKey,
-    );
+    const r = await verifyOne(at('old.json'), at('other-snapshot', 'manifest.json'), publicKey);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       'INVALID: SNAPSHOT_MISMATCH: The proof belongs to another snapshot than the manifest.',
