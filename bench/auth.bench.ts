@@ -21,7 +21,6 @@
  * BENCH_DBS (default "postgres,pglite"), BENCH_SIGNIN_CONCURRENCY (default 8),
  * BENCH_QUICK=1 for a short smoke run (its results go to the temp directory).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +45,7 @@ import {
   type System,
   startSystem,
 } from './support/system.js';
-import { machine, round, sourceState, writeMarkdownSection } from './support/environment.js';
+import { machine, round, saveResults, sourceState } from './support/environment.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -837,24 +836,16 @@ async function main(): Promise<void> {
   );
 
   // A quick smoke run is not a result: its JSON goes to the temp directory.
-  const outDir = QUICK ? os.tmpdir() : RESULTS_DIR;
-  fs.mkdirSync(outDir, { recursive: true });
-  const jsonFile = path.join(outDir, `auth-${date}${QUICK ? '-quick' : ''}.json`);
-  fs.writeFileSync(
-    jsonFile,
-    `${JSON.stringify({ ...report, targets: { ...TARGETS }, verdicts: v, results }, null, 2)}\n`,
-  );
-  const mdFile = path.join(RESULTS_DIR, 'auth.md');
-  if (!QUICK)
-    writeMarkdownSection(
-      mdFile,
-      date,
-      markdown(report, results, v),
-      '# Authentication benchmark (`npm run bench:auth`)',
-    );
-  log(
-    `wrote ${QUICK ? jsonFile : path.relative(process.cwd(), jsonFile)}${QUICK ? '' : ` and ${path.relative(process.cwd(), mdFile)}`} (${report.totalSeconds} s)`,
-  );
+  const written = saveResults({
+    name: 'auth',
+    resultsDir: RESULTS_DIR,
+    date,
+    quick: QUICK,
+    json: { ...report, targets: { ...TARGETS }, verdicts: v, results },
+    markdown: () => markdown(report, results, v),
+    title: '# Authentication benchmark (`npm run bench:auth`)',
+  });
+  log(`wrote ${written} (${report.totalSeconds} s)`);
 }
 
 main().then(

@@ -29,7 +29,7 @@ import { nodePorCrypto } from '../src/adapters/crypto/por-crypto.js';
 import { treeHeight } from '../src/domain/reserves/encoding.js';
 import { hashLevelsAbove, type TreeLevel } from '../src/domain/reserves/sum-tree.js';
 import { verifyProof } from '../src/domain/reserves/verify.js';
-import { machine, round, sourceState, writeMarkdownSection } from './support/environment.js';
+import { machine, round, saveResults, sourceState } from './support/environment.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
@@ -413,24 +413,19 @@ async function main(): Promise<void> {
     ];
     console.log('');
     for (const v of verdicts) console.log(`${v.pass ? 'PASS' : 'FAIL'}  ${v.target}: ${v.measured}`);
-    const resultsDir = QUICK ? work : RESULTS_DIR;
-    fs.mkdirSync(resultsDir, { recursive: true });
-    fs.writeFileSync(
-      path.join(resultsDir, `por-${date}.json`),
-      `${JSON.stringify({ ...report, verdicts }, null, 2)}\n`,
-    );
-    if (!QUICK) {
-      writeMarkdownSection(
-        path.join(RESULTS_DIR, 'por.md'),
-        date,
-        markdown(report, verdicts),
-        '# Proof-of-reserves benchmark (`npm run bench:por`)',
-      );
-    }
-    log(QUICK ? `quick run: results in ${resultsDir}` : 'results: bench/results/por.md');
+    const written = saveResults({
+      name: 'por',
+      resultsDir: RESULTS_DIR,
+      date,
+      quick: QUICK,
+      json: { ...report, verdicts },
+      markdown: () => markdown(report, verdicts),
+      title: '# Proof-of-reserves benchmark (`npm run bench:por`)',
+    });
+    log(`wrote ${written}`);
     if (verdicts.some((v) => !v.pass)) process.exitCode = 1;
   } finally {
-    if (!process.env.BENCH_KEEP && !QUICK) fs.rmSync(work, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -28,7 +28,6 @@
  * profiles, BENCH_QUICK=1 for a short smoke run (its results go to the temp directory).
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,7 +70,7 @@ import {
 import { type ProfileSummary, profileDuring } from './support/profile.js';
 import { type QuietCheck, waitForQuiet } from './support/quiet.js';
 import { createUsers, type DbKind, type System, startSystem } from './support/system.js';
-import { machine, round, sourceState, writeMarkdownSection } from './support/environment.js';
+import { machine, round, saveResults, sourceState } from './support/environment.js';
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const LOADGEN = fileURLToPath(new URL('./support/ledger-loadgen.ts', import.meta.url));
@@ -1107,24 +1106,16 @@ async function main(): Promise<void> {
   );
 
   // A quick smoke run is not a result: its JSON goes to the temp directory.
-  const outDir = QUICK ? os.tmpdir() : RESULTS_DIR;
-  fs.mkdirSync(outDir, { recursive: true });
-  const jsonFile = path.join(outDir, `withdrawals-${date}${QUICK ? '-quick' : ''}.json`);
-  fs.writeFileSync(
-    jsonFile,
-    `${JSON.stringify({ ...report, targets: TARGETS, verdicts: v, results }, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`,
-  );
-  const mdFile = path.join(RESULTS_DIR, 'withdrawals.md');
-  if (!QUICK)
-    writeMarkdownSection(
-      mdFile,
-      date,
-      markdown(report, results, v),
-      '# Withdrawal decision and ledger transfer benchmark (`npm run bench:withdrawals`)',
-    );
-  log(
-    `wrote ${QUICK ? jsonFile : path.relative(process.cwd(), jsonFile)}${QUICK ? '' : ` and ${path.relative(process.cwd(), mdFile)}`} (${report.totalSeconds} s)`,
-  );
+  const written = saveResults({
+    name: 'withdrawals',
+    resultsDir: RESULTS_DIR,
+    date,
+    quick: QUICK,
+    json: { ...report, targets: TARGETS, verdicts: v, results },
+    markdown: () => markdown(report, results, v),
+    title: '# Withdrawal decision and ledger transfer benchmark (`npm run bench:withdrawals`)',
+  });
+  log(`wrote ${written} (${report.totalSeconds} s)`);
 
   // More than 1% of the target runs' requests without a 201 (refused, or unanswered): fail loudly.
   const bad = results.flatMap((r) =>

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -47,4 +48,29 @@ export function writeMarkdownSection(file: string, date: string, section: string
     next = existing.slice(0, start) + section + (after === -1 ? '' : `\n${existing.slice(after)}`);
   }
   fs.writeFileSync(file, `${next.trimEnd()}\n`);
+}
+
+/**
+ * Saves a run: `<name>-<date>.json` in `resultsDir` and this day's section of `<name>.md`; a quick
+ * run writes its JSON to the temp directory and no Markdown. Returns what was written, for the log.
+ */
+export function saveResults(options: {
+  name: string;
+  resultsDir: string;
+  date: string;
+  quick: boolean;
+  json: unknown;
+  markdown: () => string;
+  title: string;
+}): string {
+  const { name, resultsDir, date, quick } = options;
+  const outDir = quick ? os.tmpdir() : resultsDir;
+  fs.mkdirSync(outDir, { recursive: true });
+  const jsonFile = path.join(outDir, `${name}-${date}${quick ? '-quick' : ''}.json`);
+  const replacer = (_k: string, x: unknown) => (typeof x === 'bigint' ? x.toString() : x);
+  fs.writeFileSync(jsonFile, `${JSON.stringify(options.json, replacer, 2)}\n`);
+  if (quick) return jsonFile;
+  const mdFile = path.join(resultsDir, `${name}.md`);
+  writeMarkdownSection(mdFile, date, options.markdown(), options.title);
+  return `${path.relative(process.cwd(), jsonFile)} and ${path.relative(process.cwd(), mdFile)}`;
 }
