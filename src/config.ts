@@ -54,6 +54,11 @@ const EnvSchema = z.object({
   POR_SNAPSHOT_EVERY_HOURS: int(0, 24 * 31).default(24),
   // S8: the smallest tree height, so the leaf count of a small asset stays vague (1 = as needed).
   POR_MIN_HEIGHT: int(1, 32).default(1),
+  // S10: the operator-edited profile (YAML) with what Custos cannot know: custody, insurance,
+  // licences, incident record, support. Without it those facts score as unknown.
+  SCORECARD_FACTS_FILE: z.string().min(1).optional(),
+  // S10: the profiles the public scorecard page compares the platform with (default: profiles/).
+  SCORECARD_PEERS_DIR: z.string().min(1).optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 

@@ -18,6 +18,7 @@ import { processWithdrawals } from '../services/withdrawals/processor.js';
 import { setTier } from '../services/withdrawals/tiers.js';
 import { addPorCommands } from './por.js';
 import { addLiveReservesCommands } from './por-live.js';
+import { addScoreCommand } from './score.js';
 import { runServe } from './serve.js';
 import { withDeps } from './with-deps.js';
 
@@ -232,6 +233,7 @@ export async function runCli(argv: string[]): Promise<void> {
     });
 
   addLiveReservesCommands(addPorCommands(program));
+  addScoreCommand(program);
 
   try {
     await program.parseAsync(argv);

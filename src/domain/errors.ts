@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: 'Invalid credentials.',
   CHALLENGE_EXPIRED: 'This sign-in attempt has expired. Start again.',
   STEP_UP_REQUIRED: 'Confirm it is you with your second factor to continue.',
+  SCORECARD_UNAVAILABLE: 'The scorecard cannot be computed now.',
+  MFA_REQUIRED: 'Set up an authenticator app or a passkey first: moving funds needs a second factor.',
   CSRF_REJECTED: 'The request was refused because it did not come from the Custos web app.',
   FORBIDDEN: 'You are not allowed to do this.',
   NOT_FOUND: 'Not found.',

@@ -17,6 +17,7 @@ import { meRoutes } from './routes/me.routes.js';
 import { passkeyRoutes } from './routes/passkey.routes.js';
 import { platformRoutes } from './routes/platform.routes.js';
 import { reservesRoutes } from './routes/reserves.routes.js';
+import { scorecardRoutes } from './routes/scorecard.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { withdrawalSettingsRoutes } from './routes/withdrawal-settings.routes.js';
 import { withdrawalRoutes } from './routes/withdrawals.routes.js';
@@ -69,6 +70,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', adminRoutes());
   app.route('/', chainRoutes());
   app.route('/', reservesRoutes());
+  app.route('/', scorecardRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceCredential', {
     type: 'http',

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ConsoleMessage, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { nodePorCrypto } from '../../src/adapters/crypto/por-crypto.js';
 import { formatUnits } from '../../src/domain/ledger/amount.js';
@@ -13,6 +13,7 @@ import { type Manifest, signManifest } from '../../src/domain/reserves/manifest.
 import type { InclusionProof } from '../../src/domain/reserves/proof.js';
 import { verifyProof } from '../../src/domain/reserves/verify.js';
 import { useE2E } from './support/server.js';
+import { watchConsole } from './support/console.js';
 
 /** The committed known-answer vectors of custos-por/1 (docs/por-format.md). */
 interface Vectors {
@@ -129,16 +130,6 @@ function deepestProof() {
   return { proof, manifest, key };
 }
 
-/** Everything the page says on its console and every error it throws: CSP violations show here. */
-function watch(page: Page): string[] {
-  const messages: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') messages.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
-  return messages;
-}
-
 /** Waits for the page's crypto self-test (which also warms it up); returns how long it took. */
 async function pageReady(page: Page): Promise<number> {
   await page.locator('html[data-self-test]').waitFor({ state: 'attached' });
@@ -184,7 +175,7 @@ describe('the proof-of-reserves verifier in the browser', () => {
     const context = await e2e.browser.newContext();
     await context.setOffline(true);
     const page = await context.newPage();
-    const problems = watch(page);
+    const problems = watchConsole(page);
     await page.goto(pathToFileURL(copyOfPage()).href);
 
     // How long one proof takes in the page, the deepest the format allows. The page warms up
@@ -247,7 +238,7 @@ describe('the proof-of-reserves verifier in the browser', () => {
     const context = await e2e.browser.newContext();
     await context.setOffline(true);
     const page = await context.newPage();
-    const problems = watch(page);
+    const problems = watchConsole(page);
     const requests: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
@@ -295,7 +286,7 @@ describe('the proof-of-reserves verifier in the browser', () => {
 
     const context = await e2e.newContext();
     const page = await context.newPage();
-    const problems = watch(page);
+    const problems = watchConsole(page);
     const response = (await page.goto('/por/verifier.html'))!;
     expect(response.status()).toBe(200);
     const headers = response.headers();

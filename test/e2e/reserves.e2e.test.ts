@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ConsoleMessage, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { nodePorCrypto } from '../../src/adapters/crypto/por-crypto.js';
 import { setSimulatedWalletBalance } from '../../src/adapters/chain/simulated-chain.js';
@@ -8,21 +8,11 @@ import { creditDeposit } from '../../src/services/ledger/platform-operations.js'
 import { createStaff, ETH, signInStaff, staffRequest } from './support/admin.js';
 import { signInWithPasswordOnly, signUp } from './support/flows.js';
 import { newEmail, useE2E } from './support/server.js';
+import { watchConsole } from './support/console.js';
 
 const e2e = useE2E();
 const BTC = 100_000_000n;
 const HOUR = 3_600_000;
-
-/** Console errors and warnings and uncaught errors of a page: CSP violations show here. */
-function watch(page: Page): string[] {
-  const messages: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning')
-      messages.push(`${m.type()}: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
-  return messages;
-}
 
 async function fund(userId: string, asset: string, amount: bigint, network: string) {
   await creditDeposit(
@@ -61,7 +51,7 @@ describe('proof of reserves in the browser (SPEC S8)', () => {
   it('an operator registers wallets and takes a snapshot; the customer verifies their proofs in the page and downloads them', async () => {
     // Before the first snapshot: the empty states.
     const visitor = await (await e2e.newContext()).newPage();
-    const visitorProblems = watch(visitor);
+    const visitorProblems = watchConsole(visitor);
     await visitor.goto('/transparency');
     await visitor.getByTestId('no-snapshot').getByText('No snapshot has been published yet').waitFor();
     expect(visitorProblems).toEqual([]);
@@ -73,7 +63,7 @@ describe('proof of reserves in the browser (SPEC S8)', () => {
     const userId = (await (await page.request.get('/v1/me')).json()).id as string;
     await fund(userId, 'BTC', 3n * (BTC / 2n), 'bitcoin');
     await fund(userId, 'ETH', 2n * ETH, 'ethereum');
-    const problems = watch(page);
+    const problems = watchConsole(page);
     await page
       .getByRole('navigation', { name: 'Security settings' })
       .getByRole('link', { name: 'Proof of reserves' })
@@ -86,7 +76,7 @@ describe('proof of reserves in the browser (SPEC S8)', () => {
     const staff = await createStaff(e2e, 'admin');
     const admin = await (await e2e.newContext()).newPage();
     await signInStaff(e2e, admin, staff);
-    const adminProblems = watch(admin);
+    const adminProblems = watchConsole(admin);
     await admin
       .getByRole('navigation', { name: 'Admin console' })
       .getByRole('link', { name: 'Proof of reserves' })
@@ -247,7 +237,7 @@ describe('proof of reserves in the browser (SPEC S8)', () => {
     expect(history.items).toHaveLength(2);
 
     const page = await (await e2e.newContext()).newPage();
-    const problems = watch(page);
+    const problems = watchConsole(page);
     await page.goto('/transparency');
     const latest = page.getByTestId('latest-snapshot');
     await latest.waitFor();

@@ -31,6 +31,7 @@ import { ConfirmWithdrawalPage, WithdrawalPage, WithdrawalsPage, WithdrawPage } 
 
 // Proof of reserves brings uPlot and the verifier's crypto: loaded with its pages only.
 const ReservesPage = lazy(() => import('./pages/reserves').then((m) => ({ default: m.ReservesPage })));
+const ScorecardPage = lazy(() => import('./pages/scorecard').then((m) => ({ default: m.ScorecardPage })));
 const TransparencyPage = lazy(() =>
   import('./pages/transparency').then((m) => ({ default: m.TransparencyPage })),
 );
@@ -76,6 +77,7 @@ export const router = createBrowserRouter([
       { path: '/confirm-address', element: <ConfirmAddressPage /> },
       { path: '/confirm-withdrawal', element: <ConfirmWithdrawalPage /> },
       { path: '/transparency', element: loaded(<TransparencyPage />) },
+      { path: '/scorecard', element: loaded(<ScorecardPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -13,7 +13,7 @@ export interface FactValues {
   readonly number: number;
   /** One of the criterion's options. */
   readonly choice: string;
-  /** A calendar date, `YYYY-MM-DD` (UTC). */
+  /** A calendar date `YYYY-MM-DD`, or a month `YYYY-MM` or a year `YYYY` when the source is no more precise. */
   readonly date: string;
   readonly list: readonly string[];
   /** A name (e.g. of an auditor), or `false` for "there is none". */
@@ -51,6 +51,8 @@ export interface Criterion {
   readonly options?: readonly string[];
   /** For a number: the accepted range, inclusive. */
   readonly range?: readonly [number, number];
+  /** For a number: only whole numbers (counts). */
+  readonly integer?: boolean;
   /**
    * Scores a known value. @throws ScorecardError INVALID_FACT when the value is not of the
    * criterion's kind, naming the fact.
@@ -67,12 +69,30 @@ interface Base {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const YEAR = /^\d{4}$/;
 
 /** Whether `s` is a real calendar date in `YYYY-MM-DD` form. */
 export function isIsoDate(s: unknown): s is string {
   if (typeof s !== 'string' || !DATE.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/**
+ * Whether `s` is a date as precise as its source allows: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+ * Sources often say only "November 2023"; a made-up day would be a guess.
+ */
+export function isFactDate(s: unknown): s is string {
+  return isIsoDate(s) || (typeof s === 'string' && (MONTH.test(s) || YEAR.test(s)));
+}
+
+/**
+ * The first day a fact date can mean (`2023-11` → `2023-11-01`): ages are measured from it, so
+ * an imprecise date is never taken as more recent than it might be.
+ */
+export function firstDayOf(s: string): string {
+  return YEAR.test(s) ? `${s}-01-01` : MONTH.test(s) ? `${s}-01` : s;
 }
 
 /** Whole days from `from` to `to`, both `YYYY-MM-DD` (negative when `from` is later). */
@@ -93,7 +113,7 @@ function build(
   kind: FactKind,
   check: (v: unknown, fact: string) => void,
   score: (v: never, ctx: ScoringContext) => Award,
-  extra: Pick<Criterion, 'options' | 'range'> = {},
+  extra: Pick<Criterion, 'options' | 'range' | 'integer'> = {},
 ): Criterion {
   const fact = base.fact ?? base.id;
   return {
@@ -125,16 +145,23 @@ export function criteriaFor(pillar: PillarId) {
         (v: boolean) => (v ? { points: b.points, reason: b.yes } : { points: 0, reason: b.no }),
       ),
 
-    number: (b: Base & { range: readonly [number, number]; score: (n: number) => Award }): Criterion =>
+    /** `integer` for counts: half an incident is a typo, not a fact. */
+    number: (
+      b: Base & { range: readonly [number, number]; integer?: boolean; score: (n: number) => Award },
+    ): Criterion =>
       build(
         pillar,
         b,
         'number',
         (v, f) =>
-          (typeof v === 'number' && Number.isFinite(v) && v >= b.range[0] && v <= b.range[1]) ||
-          invalid(f, `a number from ${b.range[0]} to ${b.range[1]}`, v),
+          (typeof v === 'number' &&
+            Number.isFinite(v) &&
+            v >= b.range[0] &&
+            v <= b.range[1] &&
+            (!b.integer || Number.isInteger(v))) ||
+          invalid(f, `${b.integer ? 'a whole number' : 'a number'} from ${b.range[0]} to ${b.range[1]}`, v),
         b.score,
-        { range: b.range },
+        { range: b.range, ...(b.integer ? { integer: true } : {}) },
       ),
 
     /** Each option maps to its award; the options are the table's keys. */
@@ -157,9 +184,9 @@ export function criteriaFor(pillar: PillarId) {
         pillar,
         b,
         'date',
-        (v, f) => isIsoDate(v) || invalid(f, 'a date YYYY-MM-DD', v),
+        (v, f) => isFactDate(v) || invalid(f, 'a date YYYY-MM-DD, YYYY-MM or YYYY', v),
         (v: string, ctx) => {
-          const age = daysBetween(v, ctx.asOf);
+          const age = daysBetween(firstDayOf(v), ctx.asOf);
           return age < 0
             ? { points: 0, reason: 'Dated after the assessment date, so it cannot be credited.' }
             : b.score(age);

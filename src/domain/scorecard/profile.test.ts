@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FactValue } from './criterion.js';
 import { DEFAULT_WEIGHTS, ScorecardError } from './methodology.js';
-import { GRADE_BANDS, gradeFor, scoreProfile, type Fact, type Profile } from './profile.js';
+import { GRADE_BANDS, gradeFor, inconsistency, scoreProfile, type Fact, type Profile } from './profile.js';
 import { ALL_CRITERIA } from './rubric.js';
 
 const source = 'https://example.com/disclosure';
@@ -20,6 +20,7 @@ const BEST: Readonly<Record<string, FactValue>> = {
   'por.frequency': 'monthly',
   'por.last_report_date': '2026-01-20',
   'por.user_verifiable': true,
+  'por.reserve_ratio_pct': 104.2,
   'insurance.amount_usd': 1e9,
   'insurance.underwriter': 'Example Underwriting',
   'insurance.exclusions_disclosed': true,
@@ -28,6 +29,7 @@ const BEST: Readonly<Record<string, FactValue>> = {
   'regulation.mica_authorised': true,
   'regulation.verifiable_in_register': true,
   'regulation.enforcement_actions_5y': 0,
+  'regulation.security_certifications': ['ISO/IEC 27001'],
   'app.mandatory_2fa': true,
   'app.phishing_resistant_mfa': true,
   'app.address_whitelist': 'mandatory',
@@ -41,6 +43,7 @@ const BEST: Readonly<Record<string, FactValue>> = {
   'incident.disclosure_speed': 'no_incident',
   'incident.bug_bounty': true,
   'incident.status_page': true,
+  'incident.tamper_evident_audit_log': true,
   'ux.security_center': true,
   'ux.security_notifications': true,
   'ux.one_tap_lock': true,
@@ -167,9 +170,83 @@ describe('scoring a profile (SPEC S10)', () => {
   });
 
   it('measures the age of the last proof of reserves to the assessment date, not to now', () => {
-    const p = (asOf: string) => ({ ...profileOf({ 'por.last_report_date': evidence('2022-12-07') }), asOf });
-    expect(scoreProfile(p('2023-01-01'), DEFAULT_WEIGHTS).pillars[1]!.score).toBe(2);
+    const p = (asOf: string) => ({
+      ...profileOf({ 'por.last_report_date': { value: '2022-12-07', source, date: '2022-12-09' } }),
+      asOf,
+    });
+    expect(scoreProfile(p('2023-01-01'), DEFAULT_WEIGHTS).pillars[1]!.score).toBe(1.5);
     expect(scoreProfile(p('2026-01-31'), DEFAULT_WEIGHTS).pillars[1]!.score).toBe(0);
+  });
+});
+
+describe('facts that cannot all be true', () => {
+  it('evidence dated after the assessment date is refused: the profile cannot have seen it', () => {
+    const p = profileOf({ 'custody.hsm': { value: true, source, date: '2026-02' } });
+    expect(() => scoreProfile(p, DEFAULT_WEIGHTS)).toThrow(
+      'fact "custody.hsm" is dated 2026-02, after the assessment date 2026-01-31',
+    );
+  });
+
+  it('contradictory facts are refused rather than credited', () => {
+    const cases: [Record<string, Fact>, string][] = [
+      [
+        { 'incident.major_incidents_5y': evidence(2), 'incident.disclosure_speed': evidence('no_incident') },
+        'says there was no incident',
+      ],
+      [
+        { 'incident.major_incidents_5y': evidence(0), 'incident.reimbursement': evidence('full') },
+        'describes reimbursement after an incident',
+      ],
+      [
+        { 'regulation.licences': evidence([]), 'regulation.verifiable_in_register': evidence(true) },
+        'lists none',
+      ],
+      [{ 'por.method': evidence('none'), 'por.user_verifiable': evidence(true) }, 'no proof of reserves'],
+      [
+        { 'por.frequency': evidence('never'), 'por.liabilities_included': evidence(true) },
+        'no proof of reserves',
+      ],
+    ];
+    for (const [facts, message] of cases) {
+      expect(() => scoreProfile(profileOf(facts), DEFAULT_WEIGHTS)).toThrow(message);
+      expect(inconsistency(facts)).toContain(message);
+    }
+    expect(inconsistency(best.facts)).toBeNull();
+  });
+});
+
+describe('unknown facts with a note, and imprecise dates', () => {
+  it('an unknown fact may say why it is unknown; it still earns nothing and the gap keeps the note', () => {
+    const note = 'Stated only on unofficial mirror sites.';
+    const card = scoreProfile(profileOf({ 'custody.hsm': { value: 'unknown', note } }), DEFAULT_WEIGHTS);
+    expect(card.score).toBe(0);
+    expect(card.unknowns.find((g) => g.fact === 'custody.hsm')).toMatchObject({ note, points: 2 });
+    const hsm = card.pillars[0]!.criteria.find((c) => c.id === 'custody.hsm')!;
+    expect(hsm).toMatchObject({ points: 0, evidence: 'unknown', unknownNote: note });
+  });
+
+  it('evidence may be dated to the month or the year its source gives, and keeps its note', () => {
+    const note = 'Third-party report.';
+    const card = scoreProfile(
+      profileOf({ 'custody.hsm': { value: true, source, date: '2023-11', note } }),
+      DEFAULT_WEIGHTS,
+    );
+    expect(card.pillars[0]!.criteria.find((c) => c.id === 'custody.hsm')!.evidence).toEqual({
+      value: true,
+      source,
+      date: '2023-11',
+      note,
+    });
+    for (const date of ['2023', '2023-11', '2023-11-05']) {
+      expect(() =>
+        scoreProfile(profileOf({ 'custody.hsm': { value: true, source, date } }), DEFAULT_WEIGHTS),
+      ).not.toThrow();
+    }
+    for (const date of ['2023-13', '23', '2023-11-31']) {
+      expect(() =>
+        scoreProfile(profileOf({ 'custody.hsm': { value: true, source, date } }), DEFAULT_WEIGHTS),
+      ).toThrow('must have a date');
+    }
   });
 });
 

@@ -43,7 +43,7 @@ const CASES: Readonly<Record<string, readonly (readonly [FactValue, number])[]>>
     ['none', 0],
   ],
   'por.liabilities_included': [
-    [true, 2],
+    [true, 1.5],
     [false, 0],
   ],
   'por.auditor': [
@@ -51,30 +51,40 @@ const CASES: Readonly<Record<string, readonly (readonly [FactValue, number])[]>>
     [false, 0],
   ],
   'por.frequency': [
-    ['continuous', 2],
-    ['monthly', 2],
-    ['quarterly', 1.5],
-    ['semiannual', 1],
+    ['continuous', 1.5],
+    ['monthly', 1.5],
+    ['quarterly', 1],
+    ['semiannual', 0.5],
     ['yearly', 0.5],
     ['once', 0],
     ['never', 0],
   ],
-  // Ages to 2026-03-31: 0, 45, 46, 100, 101, 200, 400 and 401 days; a date after it earns nothing.
+  // Ages to 2026-03-31: 0, 45, 46, 100, 101, 200 and 201 days; a date after it earns nothing.
+  // A month or a year counts from its first day (the oldest it can be): 2026-02 is 58 days old.
   'por.last_report_date': [
-    ['2026-03-31', 2],
-    ['2026-02-14', 2],
-    ['2026-02-13', 1.5],
-    ['2025-12-21', 1.5],
-    ['2025-12-20', 1],
-    ['2025-09-12', 1],
-    ['2025-02-24', 0.5],
-    ['2025-02-23', 0],
+    ['2026-03-31', 1.5],
+    ['2026-02-14', 1.5],
+    ['2026-02-13', 1],
+    ['2025-12-21', 1],
+    ['2025-12-20', 0.5],
+    ['2025-09-12', 0.5],
+    ['2025-09-11', 0],
     ['2022-12-07', 0],
     ['2026-04-01', 0],
+    ['2026-03', 1.5],
+    ['2026-02', 1],
+    ['2026', 1],
+    ['2025', 0],
   ],
   'por.user_verifiable': [
     [true, 1],
     [false, 0],
+  ],
+  'por.reserve_ratio_pct': [
+    [250, 1.5],
+    [100, 1.5],
+    [99.99, 0],
+    [0, 0],
   ],
   'insurance.amount_usd': [
     [750e6, 4],
@@ -100,9 +110,11 @@ const CASES: Readonly<Record<string, readonly (readonly [FactValue, number])[]>>
   'regulation.licences': [
     [[], 0],
     [['FCA'], 1],
+    [['FCA', 'MAS'], 2],
     [['FCA', 'MAS', 'MFSA'], 3],
     [['FCA', 'FCA'], 1],
-    [['FinCEN', 'FCA', 'MAS', 'MFSA', 'VARA', 'AUSTRAC'], 4],
+    [['FCA', 'fca ', ' FCA'], 1],
+    [['FinCEN', 'FCA', 'MAS', 'MFSA', 'VARA', 'AUSTRAC'], 3],
   ],
   'regulation.mica_authorised': [
     [true, 2],
@@ -117,6 +129,11 @@ const CASES: Readonly<Record<string, readonly (readonly [FactValue, number])[]>>
     [1, 1],
     [2, 0],
     [40, 0],
+  ],
+  'regulation.security_certifications': [
+    [['ISO/IEC 27001', 'SOC 2 Type II'], 1],
+    [['ISO/IEC 27001'], 1],
+    [[], 0],
   ],
   'app.mandatory_2fa': [
     [true, 2],
@@ -162,14 +179,14 @@ const CASES: Readonly<Record<string, readonly (readonly [FactValue, number])[]>>
     [10, 0],
   ],
   'incident.reimbursement': [
-    ['full', 3],
-    ['no_losses', 3],
+    ['full', 2.5],
+    ['no_losses', 2.5],
     ['partial', 1],
     ['none', 0],
   ],
   'incident.disclosure_speed': [
-    ['within_24h', 2],
-    ['no_incident', 2],
+    ['within_24h', 1.5],
+    ['no_incident', 1.5],
     ['within_72h', 1],
     ['slower', 0],
   ],
@@ -178,6 +195,10 @@ const CASES: Readonly<Record<string, readonly (readonly [FactValue, number])[]>>
     [false, 0],
   ],
   'incident.status_page': [
+    [true, 1],
+    [false, 0],
+  ],
+  'incident.tamper_evident_audit_log': [
     [true, 1],
     [false, 0],
   ],
@@ -241,7 +262,7 @@ const WRONG: Readonly<Record<string, readonly unknown[]>> = {
   boolean: ['yes', 1, null],
   number: ['10', Number.NaN, Number.POSITIVE_INFINITY, -1, null],
   choice: ['something_else', 1, true],
-  date: ['2026-02-30', '31/03/2026', 20260331, null],
+  date: ['2026-02-30', '2026-13', '31/03/2026', '26', 20260331, null],
   list: ['FCA', [1], [''], null],
   name: ['', '  ', true, null],
 };
@@ -302,6 +323,14 @@ describe('scorecard rubric (SPEC S10)', () => {
       });
     });
   }
+
+  it('counts take whole numbers only: half an incident is a typo, not a fact', () => {
+    for (const id of ['incident.major_incidents_5y', 'regulation.enforcement_actions_5y']) {
+      const c = ALL_CRITERIA.find((x) => x.id === id)!;
+      expect(c.integer).toBe(true);
+      expect(() => c.score(0.5, ctx)).toThrow(`fact "${id}" must be a whole number from 0 to 1000`);
+    }
+  });
 
   it('range and options are published for documentation', () => {
     const method = ALL_CRITERIA.find((c) => c.id === 'por.method')!;

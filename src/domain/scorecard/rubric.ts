@@ -86,7 +86,7 @@ const PROOF_OF_RESERVES: readonly Criterion[] = [
   }),
   por.yesNo({
     id: 'por.liabilities_included',
-    points: 2,
+    points: 1.5,
     title: 'The proof covers liabilities to customers, not only assets',
     why: 'Reserves mean nothing without what is owed; assets alone can hide a hole.',
     yes: 'The proof compares assets with customer liabilities.',
@@ -102,14 +102,14 @@ const PROOF_OF_RESERVES: readonly Criterion[] = [
   }),
   por.choice({
     id: 'por.frequency',
-    points: 2,
+    points: 1.5,
     title: 'How often a full proof is published',
     why: 'A single snapshot can be dressed up for the day; a regular cadence is much harder to fake.',
     table: {
-      continuous: { points: 2, reason: 'Proofs are published continuously or daily.' },
-      monthly: { points: 2, reason: 'Proofs are published monthly.' },
-      quarterly: { points: 1.5, reason: 'Proofs are published quarterly.' },
-      semiannual: { points: 1, reason: 'Proofs are published twice a year.' },
+      continuous: { points: 1.5, reason: 'Proofs are published continuously or daily.' },
+      monthly: { points: 1.5, reason: 'Proofs are published monthly.' },
+      quarterly: { points: 1, reason: 'Proofs are published quarterly.' },
+      semiannual: { points: 0.5, reason: 'Proofs are published twice a year.' },
       yearly: { points: 0.5, reason: 'Proofs are published once a year.' },
       once: { points: 0, reason: 'A proof was published once, with no cadence since.' },
       never: { points: 0, reason: 'No proof has been published.' },
@@ -117,17 +117,16 @@ const PROOF_OF_RESERVES: readonly Criterion[] = [
   }),
   por.date({
     id: 'por.last_report_date',
-    points: 2,
+    points: 1.5,
     title: 'Age of the most recent full proof, on the assessment date',
     why: 'Balances move every day; an old proof says little about today.',
     score: steps(
       [
-        [(d) => d <= 45, 2, 'The last proof is at most 45 days old.'],
-        [(d) => d <= 100, 1.5, 'The last proof is at most 100 days old.'],
-        [(d) => d <= 200, 1, 'The last proof is at most 200 days old.'],
-        [(d) => d <= 400, 0.5, 'The last proof is at most 400 days old.'],
+        [(d) => d <= 45, 1.5, 'The last proof is at most 45 days old.'],
+        [(d) => d <= 100, 1, 'The last proof is at most 100 days old.'],
+        [(d) => d <= 200, 0.5, 'The last proof is at most 200 days old.'],
       ],
-      'The last proof is more than 400 days old.',
+      'The last proof is more than 200 days old.',
     ),
   }),
   por.yesNo({
@@ -137,6 +136,17 @@ const PROOF_OF_RESERVES: readonly Criterion[] = [
     why: 'Customers checking their own inclusion is what stops liabilities being left out.',
     yes: 'Each customer can verify their balance is included in the latest proof.',
     no: 'Customers cannot verify their own inclusion in the latest proof.',
+  }),
+  por.number({
+    id: 'por.reserve_ratio_pct',
+    points: 1.5,
+    range: [0, 1_000_000],
+    title: 'Lowest reserve ratio of any asset in the last proof (percent)',
+    why: 'A proof is only good news when reserves cover liabilities for every asset, not on average.',
+    score: steps(
+      [[(r) => r >= 100, 1.5, 'Reserves cover liabilities for every asset in the last proof.']],
+      'For at least one asset the last proof shows reserves below liabilities.',
+    ),
   }),
 ];
 
@@ -186,14 +196,15 @@ const INSURANCE: readonly Criterion[] = [
 const REGULATION: readonly Criterion[] = [
   regulation.list({
     id: 'regulation.licences',
-    points: 4,
+    points: 3,
     title: 'Licences and registrations held (one per regulator and jurisdiction)',
     why: 'Each supervisor adds rules on custody, capital and conduct, and a place to complain.',
     score: (items) => {
-      const n = new Set(items).size;
+      // "FCA", "fca " and "FCA" are one licence.
+      const n = new Set(items.map((s) => s.trim().replace(/\s+/g, ' ').toLowerCase())).size;
       return n === 0
         ? { points: 0, reason: 'No licence or registration is held.' }
-        : { points: Math.min(4, n), reason: `${n} licence${n === 1 ? '' : 's'} or registrations held.` };
+        : { points: Math.min(3, n), reason: `${n} licence${n === 1 ? '' : 's'} or registrations held.` };
     },
   }),
   regulation.yesNo({
@@ -212,10 +223,21 @@ const REGULATION: readonly Criterion[] = [
     yes: 'The licences are listed in the regulators’ public registers.',
     no: 'The licences could not be confirmed in the regulators’ registers.',
   }),
+  regulation.list({
+    id: 'regulation.security_certifications',
+    points: 1,
+    title: 'Independent security certifications held (e.g. ISO/IEC 27001, SOC 2 Type II)',
+    why: 'An outside auditor has examined the security programme against a published standard.',
+    score: (items) =>
+      items.length === 0
+        ? { points: 0, reason: 'No independent security certification is held.' }
+        : { points: 1, reason: `Certified: ${[...new Set(items)].join(', ')}.` },
+  }),
   regulation.number({
     id: 'regulation.enforcement_actions_5y',
     points: 2,
     range: [0, 1000],
+    integer: true,
     title: 'Regulatory enforcement actions in the last five years',
     why: 'Fines and orders show where the controls failed in the eyes of a supervisor.',
     score: steps(
@@ -309,6 +331,7 @@ const INCIDENT_RESPONSE: readonly Criterion[] = [
     id: 'incident.major_incidents_5y',
     points: 3,
     range: [0, 1000],
+    integer: true,
     title: 'Incidents with customer or platform losses in the last five years',
     why: 'The record is the best evidence of how the controls hold up against real attackers.',
     score: steps(
@@ -322,24 +345,24 @@ const INCIDENT_RESPONSE: readonly Criterion[] = [
   }),
   incident.choice({
     id: 'incident.reimbursement',
-    points: 3,
+    points: 2.5,
     title: 'Whether customers were made whole after incidents',
     why: 'Customers who are reimbursed lose nothing, whatever the cause.',
     table: {
-      full: { points: 3, reason: 'Affected customers were reimbursed in full.' },
-      no_losses: { points: 3, reason: 'No incident caused customer losses.' },
+      full: { points: 2.5, reason: 'Affected customers were reimbursed in full.' },
+      no_losses: { points: 2.5, reason: 'No incident caused customer losses.' },
       partial: { points: 1, reason: 'Affected customers were reimbursed in part.' },
       none: { points: 0, reason: 'Affected customers were not reimbursed.' },
     },
   }),
   incident.choice({
     id: 'incident.disclosure_speed',
-    points: 2,
+    points: 1.5,
     title: 'How fast the last incident was disclosed publicly',
     why: 'Prompt disclosure lets customers protect themselves and shows the platform does not hide losses.',
     table: {
-      within_24h: { points: 2, reason: 'The last incident was disclosed within 24 hours.' },
-      no_incident: { points: 2, reason: 'There was no incident to disclose.' },
+      within_24h: { points: 1.5, reason: 'The last incident was disclosed within 24 hours.' },
+      no_incident: { points: 1.5, reason: 'There was no incident to disclose.' },
       within_72h: { points: 1, reason: 'The last incident was disclosed within 72 hours.' },
       slower: { points: 0, reason: 'The last incident took more than 72 hours to disclose.' },
     },
@@ -359,6 +382,14 @@ const INCIDENT_RESPONSE: readonly Criterion[] = [
     why: 'Customers can tell an outage from a problem with their account, and see the past record.',
     yes: 'A public status page keeps an incident history.',
     no: 'There is no public status page with history.',
+  }),
+  incident.yesNo({
+    id: 'incident.tamper_evident_audit_log',
+    points: 1,
+    title: 'Security events are kept in a tamper-evident audit log that verifies intact',
+    why: 'After an incident, the record of what happened must be one nobody could quietly rewrite.',
+    yes: 'The audit log is hash-chained and verifies intact.',
+    no: 'There is no tamper-evident audit log, or it does not verify.',
   }),
 ];
 

@@ -14,6 +14,7 @@ const ok: PolicyFacts = {
     recoveryPending: false,
     withdrawalLockOn: false,
     stepUpFresh: true,
+    hasSecondFactor: true,
   },
   platform: { killSwitchAll: false, killSwitchAssets: [], whitelistOnly: true },
   address: { status: 'active', activeFrom: new Date('2026-11-01T00:00:00Z') },
@@ -35,6 +36,11 @@ describe('withdrawal policy', () => {
   it('each protection stops a withdrawal on its own, with its reason', () => {
     expect(codes({ ...ok, account: { ...ok.account, locked: true } })).toEqual(['ACCOUNT_LOCKED']);
     expect(codes({ ...ok, account: { ...ok.account, stepUpFresh: false } })).toEqual(['STEP_UP_REQUIRED']);
+    // A fresh step-up on an account without a factor was the password alone (SPEC S1).
+    expect(codes({ ...ok, account: { ...ok.account, hasSecondFactor: false } })).toEqual(['MFA_REQUIRED']);
+    expect(codes({ ...ok, account: { ...ok.account, hasSecondFactor: false, stepUpFresh: false } })).toEqual([
+      'MFA_REQUIRED',
+    ]);
     expect(codes({ ...ok, account: { ...ok.account, withdrawalLockOn: true } })).toEqual([
       'WITHDRAWAL_LOCK_ON',
     ]);

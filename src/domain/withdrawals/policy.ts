@@ -15,6 +15,8 @@ export interface PolicyFacts {
     readonly recoveryPending: boolean;
     readonly withdrawalLockOn: boolean;
     readonly stepUpFresh: boolean;
+    /** A second factor (authenticator app or passkey) is enrolled: SPEC S1, before any movement of funds. */
+    readonly hasSecondFactor: boolean;
   };
   readonly platform: {
     readonly killSwitchAll: boolean;
@@ -43,6 +45,7 @@ export type PolicyCode =
   | 'WITHDRAWALS_PAUSED'
   | 'ASSET_PAUSED'
   | 'STEP_UP_REQUIRED'
+  | 'MFA_REQUIRED'
   | 'WITHDRAWAL_LOCK_ON'
   | 'SECURITY_FREEZE'
   | 'RECOVERY_PENDING'
@@ -77,7 +80,10 @@ export function evaluateWithdrawalPolicy(f: PolicyFacts): PolicyDecision {
   if (f.platform.killSwitchAll) no('WITHDRAWALS_PAUSED', 'Withdrawals are paused on the platform for now.');
   else if (f.platform.killSwitchAssets.includes(f.asset))
     no('ASSET_PAUSED', `${f.asset} withdrawals are paused on the platform for now.`);
-  if (!f.account.stepUpFresh) no('STEP_UP_REQUIRED', 'Confirm it is you with your second factor first.');
+  // Without a factor, the step-up was the password alone: a stolen password would be enough.
+  if (!f.account.hasSecondFactor)
+    no('MFA_REQUIRED', 'Set up an authenticator app or a passkey first: withdrawals need a second factor.');
+  else if (!f.account.stepUpFresh) no('STEP_UP_REQUIRED', 'Confirm it is you with your second factor first.');
   if (f.account.withdrawalLockOn)
     no('WITHDRAWAL_LOCK_ON', 'Your withdrawal lock is on. Turning it off takes 24 hours.');
   if (f.account.recoveryPending)

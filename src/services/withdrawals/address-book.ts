@@ -6,6 +6,7 @@ import { appendAudit } from '../audit/append-audit.js';
 import { actorOf, type Principal, type RequestContext } from '../identity/context.js';
 import { consumeEmailToken, issueEmailToken } from '../identity/email-tokens.js';
 import { assertFreshStepUp } from '../identity/sessions.js';
+import { enrolledFactors } from '../identity/second-factor.js';
 import { settingsLockState } from '../identity/settings-lock.js';
 import { assetOf } from '../ledger/assets.js';
 import { notifyUser } from '../notifications/notify.js';
@@ -80,6 +81,8 @@ export async function addAddress(
   return deps.db.transaction().execute(async (trx) => {
     const user = await lockUserById(trx, principal.userId);
     if (!user) throw new CustosError('UNAUTHENTICATED');
+    // SPEC S1: no step toward moving funds on the password alone.
+    if ((await enrolledFactors(trx, user)).length === 0) throw new CustosError('MFA_REQUIRED');
     const now = deps.clock.now();
     if (settingsLockState(user, now).state !== 'off') throw new CustosError('SETTINGS_LOCKED');
     const live = await trx

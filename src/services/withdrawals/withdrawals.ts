@@ -87,6 +87,7 @@ async function checkPolicy(
     } | null;
     tier: string | null;
     recovery: boolean;
+    has_passkey: boolean;
     sent24: string;
     sent30: string;
   }>`
@@ -104,6 +105,7 @@ async function checkPolicy(
       (select tier from user_tiers where user_id = ${user.id}) as tier,
       exists(select 1 from recovery_requests where user_id = ${user.id} and completed_at is null
                 and cancelled_at is null and confirmed_at is not null) as recovery,
+      exists(select 1 from passkeys where user_id = ${user.id}) as has_passkey,
       (select coalesce(sum(amount), 0)::text from withdrawals where user_id = ${user.id} and asset = ${asset.symbol}
           and state in (${counted}) and created_at > ${new Date(now.getTime() - DAY)}) as sent24,
       (select coalesce(sum(amount), 0)::text from withdrawals where user_id = ${user.id} and asset = ${asset.symbol}
@@ -134,6 +136,7 @@ async function checkPolicy(
       recoveryPending: f.recovery,
       withdrawalLockOn: withdrawalLockState(user, now).state !== 'off',
       stepUpFresh: stepUpIsFresh(principal, now, deps.config.STEP_UP_MINUTES),
+      hasSecondFactor: user.totp_enabled_at !== null || f.has_passkey,
     },
     platform: {
       killSwitchAll: controls.pausedAll,

@@ -18,6 +18,7 @@ function Footer() {
         </a>
       ) : null}
       <Link to="/transparency">Transparency</Link>
+      <Link to="/scorecard">Safety scorecard</Link>
       <a href="/docs">API reference</a>
     </footer>
   );
