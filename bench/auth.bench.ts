@@ -21,6 +21,7 @@
  * BENCH_DBS (default "postgres,pglite"), BENCH_SIGNIN_CONCURRENCY (default 8),
  * BENCH_QUICK=1 for a short smoke run (its results go to the temp directory).
  */
+import { AUDIT_CHAIN_INTERVAL_MS, type ChainerStats, startAuditChainer } from './support/audit-chainer.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,6 +145,8 @@ interface DbFigures {
   me: GetFigures;
   /** Statements behind one request, one at a time (PostgreSQL). */
   probes: { session: QueryProbe; me: QueryProbe; signIn: QueryProbe | null } | null;
+  /** The audit sealer (run as `custos serve` runs it) during the saturating sign-ins. */
+  auditSealer: ChainerStats & { backlogAfter: number };
 }
 
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -179,6 +182,9 @@ async function ensureFresh(kind: DbKind, users: BenchUser[], needed: number): Pr
 async function benchDatabase(kind: DbKind): Promise<DbFigures> {
   log(`${kind}: starting Custos`);
   const sys = await startSystem(kind, POSTGRES_URL);
+  // Every sign-in appends audit events; a serving node seals them into the chain every 200 ms,
+  // and that work is part of what a sign-in costs.
+  const chainer = startAuditChainer(sys.deps);
   try {
     const t0 = performance.now();
     log(
@@ -269,7 +275,9 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
     log(
       `${kind}: full sign-ins (password + TOTP), concurrency ${SATURATING}, ${PLAN.signIn.warmupS} s warm-up + ${PLAN.signIn.durationS} s`,
     );
+    chainer.take();
     const saturating = await signInRun(SATURATING, PLAN.signIn.durationS, PLAN.signIn.warmupS);
+    const auditSealer = { ...chainer.take(), backlogAfter: await chainer.backlog() };
     log(
       `${kind}: ${saturating.figures.perSecond} sign-ins/s (${saturating.figures.failures} failures), machine CPU ${saturating.cpu.machinePercent}% of a core`,
     );
@@ -381,8 +389,10 @@ async function benchDatabase(kind: DbKind): Promise<DbFigures> {
       session,
       me,
       probes,
+      auditSealer,
     };
   } finally {
+    await chainer.stop().catch(() => {});
     await sys.close();
   }
 }
@@ -675,7 +685,7 @@ function markdown(report: Report, results: DbFigures[], v: Verdict[]): string {
     `- Started: ${report.startedAt}, took ${report.totalSeconds} s. The machine is shared (other work may run meanwhile): the "other" CPU figures show how much went elsewhere during each measured phase.`,
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')}`,
     `- Command: \`${report.command}\` on commit ${report.source.commit ?? '(unknown)'}${report.source.srcModified ? ' with uncommitted changes in src/' : ''}`,
-    `- Configuration: NODE_ENV=test with the production argon2id parameters m=${report.config.argon2.memoryKiB} KiB, t=${report.config.argon2.timeCost}, p=${report.config.argon2.parallelism}; LOG_LEVEL=silent; TRUST_PROXY=true; RATE_LIMIT_IP_PER_MINUTE=100000 (the configuration's maximum), RATE_LIMIT_SUBNET_PER_MINUTE=1000000; no SMTP (development mailbox); default metrics on; DATABASE_POOL_SIZE=${report.config.poolSize}; libuv thread pool ${report.config.threadPoolSize}; PostgreSQL ${report.config.postgresVersion ?? '(not run)'} at 127.0.0.1 in a fresh schema; PGlite on disk in a temp DATA_DIR; one Custos node (one process), HTTP on 127.0.0.1.`,
+    `- Configuration: NODE_ENV=test with the production argon2id parameters m=${report.config.argon2.memoryKiB} KiB, t=${report.config.argon2.timeCost}, p=${report.config.argon2.parallelism}; LOG_LEVEL=silent; TRUST_PROXY=true; RATE_LIMIT_IP_PER_MINUTE=100000 (the configuration's maximum), RATE_LIMIT_SUBNET_PER_MINUTE=1000000; no SMTP (development mailbox); default metrics on; DATABASE_POOL_SIZE=${report.config.poolSize}; libuv thread pool ${report.config.threadPoolSize}; PostgreSQL ${report.config.postgresVersion ?? '(not run)'} at 127.0.0.1 in a fresh schema; PGlite on disk in a temp DATA_DIR; one Custos node (one process), HTTP on 127.0.0.1, sealing audit events into the chain every ${AUDIT_CHAIN_INTERVAL_MS} ms as \`custos serve\` does (${results.map((d) => `${d.kind}: ${d.auditSealer.sealed} events sealed in ${d.auditSealer.runs} runs, ${d.auditSealer.busyMs} ms, during the saturating sign-ins; ${d.auditSealer.backlogAfter} left unsealed after it`).join('; ')}).`,
     `- Session check (the target: \`GET ${p.paths.session}\`, the lightest authenticated request, one prepared statement) and account page (secondary: \`GET ${p.paths.me}\`, the account view): the same method for both, one after the other: autocannon ${p.check.connections} connections, ${p.check.warmupS} s warm-up then ${p.check.durationS} s measured; each connection cycles over the bearer tokens of ${p.check.users} users (one app session each, header \`Authorization: Bearer\`). Latency percentiles are computed from every response's time (sub-millisecond); autocannon's own histogram (2xx only, whole ms) is shown too.`,
     `- Little's law: the ${p.check.connections} connections form a closed loop (each sends its next request when the previous answer arrives), so mean latency = ${p.check.connections} ÷ throughput: at ${TARGETS.sessionReqPerSec} req/s the mean is already ${round((p.check.connections / TARGETS.sessionReqPerSec) * 1000, 1)} ms, and p99 < ${TARGETS.sessionP99Ms} ms needs well over ${TARGETS.sessionReqPerSec} req/s (about twice that if p99 is about twice the mean).`,
     `- Sign-in: password (\`POST /v1/auth/sign-in\`) then a fresh TOTP code (\`POST /v1/auth/sign-in/factor\`) on the user's approved device, ${p.signIn.warmupS} s warm-up then ${p.signIn.durationS} s, every password right, each user its own X-Forwarded-For address. Measured at concurrency ${p.signIn.saturatingConcurrency} (the target: a full sign-in waits on database round trips, so concurrency = cores measures latency, not throughput; ${p.signIn.saturatingConcurrency} keeps the machine busy, and the argon2id sweep below checks that more concurrency does not raise argon2id throughput) and at ${p.signIn.latencyBoundConcurrency} (latency-bound, secondary). Raw argon2id verifies/s (${p.argon2.durationS} s each, server idle) are measured at ${p.signIn.saturatingConcurrency} in flight just before and just after the saturating run (the vCPUs' speed drifts on this shared host: the mean of the two is the denominator, and a drift over ${DRIFT_LIMIT * 100}% is marked), then at ${p.argon2.concurrencies.filter((c) => c !== p.signIn.saturatingConcurrency && c !== p.signIn.latencyBoundConcurrency).join(' and ')}, and at ${p.signIn.latencyBoundConcurrency} just after the latency-bound run. One full sign-in does exactly one argon2id verification, so overhead = 1 − (sign-ins/s ÷ argon2id verifies/s) at the same concurrency.`,

@@ -20,14 +20,23 @@ export interface AuditInput {
  * transactions, so audited changes of different accounts never wait for each other.
  */
 export async function appendAudit(trx: Trx, deps: Pick<Deps, 'clock' | 'random'>, input: AuditInput) {
+  const { id, statement } = auditInsert(deps, input);
+  await statement.execute(trx);
+  return { id };
+}
+
+/**
+ * The insert of one audit event as a statement not yet sent, so that a caller can send it in the
+ * same round trip as the change it records (as a data-modifying CTE: `with e as (…) <this>`).
+ * Run it only inside the transaction that makes the change.
+ */
+export function auditInsert(deps: Pick<Deps, 'clock' | 'random'>, input: AuditInput) {
   // JSON round trip: what is stored is exactly what jsonb gives back (no undefined, no Dates).
   const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
   const id = deps.random.uuid();
-  await sql`
+  const statement = sql`
     insert into audit_events (id, at, type, actor, user_id, ip, device_id, data, xid)
     values (${id}, ${deps.clock.now()}, ${input.type}, ${input.actor}, ${input.userId ?? null},
-            ${input.ip ?? null}, ${input.deviceId ?? null}, ${JSON.stringify(data)}::jsonb, pg_current_xact_id())`.execute(
-    trx,
-  );
-  return { id };
+            ${input.ip ?? null}, ${input.deviceId ?? null}, ${JSON.stringify(data)}::jsonb, pg_current_xact_id())`;
+  return { id, statement };
 }

@@ -47,6 +47,24 @@ export async function ensureMainAccount(
   return (await main())!.id;
 }
 
+/** Several accounts of this user, in the order asked, in one statement; NOT_FOUND if any is not theirs. */
+export async function ownAccounts(
+  db: Executor,
+  userId: string,
+  accountIds: readonly string[],
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ledger_accounts')
+    .select('id')
+    .where('id', 'in', [...accountIds])
+    .where('user_id', '=', userId)
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  if (!accountIds.every((id) => found.has(id)))
+    throw new CustosError('NOT_FOUND', { message: 'No such account.' });
+  return [...accountIds];
+}
+
 /** An account of this user (main or sub-account), or NOT_FOUND: never another user's. */
 export async function ownAccount(db: Executor, userId: string, accountId: string): Promise<string> {
   const row = await db

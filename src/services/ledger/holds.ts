@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
@@ -18,29 +19,21 @@ export async function placeHold(
 ): Promise<{ id: string }> {
   if (input.amount <= 0n) throw new CustosError('VALIDATION_FAILED', { message: 'A hold must be positive.' });
   const now = deps.clock.now();
-  const row = await trx
-    .updateTable('ledger_balances')
-    .set((eb) => ({ held: eb(eb.ref('held'), '+', input.amount.toString()), updated_at: now }))
-    .where('account_id', '=', input.accountId)
-    .where('asset', '=', input.asset)
-    .where((eb) => eb(eb(eb.ref('balance'), '-', eb.ref('held')), '>=', input.amount.toString()))
-    .returning('account_id')
-    .executeTakeFirst();
-  if (!row) throw new CustosError('INSUFFICIENT_FUNDS');
   const id = deps.random.uuid();
-  await trx
-    .insertInto('ledger_holds')
-    .values({
-      id,
-      account_id: input.accountId,
-      asset: input.asset,
-      amount: input.amount.toString(),
-      status: 'active',
-      reason: input.reason,
-      reference: input.reference ?? null,
-      created_at: now,
-    })
-    .execute();
+  const amount = input.amount.toString();
+  // One round trip: the hold row exists only if the balance could take it.
+  const { rows } = await sql<{ id: string }>`
+    with reserved as (
+      update ledger_balances set held = held + ${amount}::numeric, updated_at = ${now}
+       where account_id = ${input.accountId} and asset = ${input.asset}
+         and balance - held >= ${amount}::numeric
+      returning account_id)
+    insert into ledger_holds (id, account_id, asset, amount, status, reason, reference, created_at)
+    select ${id}, account_id, ${input.asset}, ${amount}::numeric, 'active', ${input.reason},
+           ${input.reference ?? null}, ${now}
+      from reserved
+    returning id`.execute(trx);
+  if (rows.length === 0) throw new CustosError('INSUFFICIENT_FUNDS');
   return { id };
 }
 

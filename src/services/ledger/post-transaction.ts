@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Trx } from '../../db/database.js';
 import type { Deps } from '../../deps.js';
 import { CustosError } from '../../domain/errors.js';
@@ -38,29 +39,20 @@ export async function postTransaction(
   assertBalanced(input.postings);
   const id = deps.random.uuid();
   const now = deps.clock.now();
-  await trx
-    .insertInto('ledger_transactions')
-    .values({
-      id,
-      kind: input.kind,
-      reference: input.reference ?? null,
-      user_id: input.userId ?? null,
-      actor: input.actor,
-      memo: input.memo ?? null,
-      created_at: now,
-    })
-    .execute();
-  await trx
-    .insertInto('ledger_postings')
-    .values(
-      input.postings.map((p) => ({
-        transaction_id: id,
-        account_id: p.accountId,
-        asset: p.asset,
-        amount: p.amount.toString(),
-      })),
-    )
-    .execute();
+  // The transaction and its postings in one round trip (the postings' foreign key is checked at
+  // the end of the statement, when the transaction row exists).
+  const postings = sql.join(
+    input.postings.map(
+      (p) => sql`(${id}::uuid, ${p.accountId}::uuid, ${p.asset}, ${p.amount.toString()}::numeric)`,
+    ),
+  );
+  await sql`
+    with journal as (
+      insert into ledger_transactions (id, kind, reference, user_id, actor, memo, created_at)
+      values (${id}, ${input.kind}, ${input.reference ?? null}, ${input.userId ?? null}, ${input.actor},
+              ${input.memo ?? null}, ${now}))
+    insert into ledger_postings (transaction_id, account_id, asset, amount)
+    values ${postings}`.execute(trx);
   try {
     for (const change of netChanges(input.postings)) {
       const customer = !isSystemAccount(change.accountId);

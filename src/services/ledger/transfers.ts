@@ -3,7 +3,7 @@ import { CustosError } from '../../domain/errors.js';
 import { move } from '../../domain/ledger/journal.js';
 import { appendAudit } from '../audit/append-audit.js';
 import { actorOf, type Principal, type RequestContext } from '../identity/context.js';
-import { ownAccount } from './accounts.js';
+import { ownAccounts } from './accounts.js';
 import { assetOf } from './assets.js';
 import { idempotent } from './idempotency.js';
 import { postTransaction } from './post-transaction.js';
@@ -43,8 +43,9 @@ export function transferBetweenOwnAccounts(
       },
     },
     async (trx) => {
-      const from = await ownAccount(trx, principal.userId, input.fromAccountId);
-      const to = await ownAccount(trx, principal.userId, input.toAccountId);
+      await ownAccounts(trx, principal.userId, [input.fromAccountId, input.toAccountId]);
+      const from = input.fromAccountId;
+      const to = input.toAccountId;
       const { id } = await postTransaction(trx, deps, {
         kind: 'transfer',
         userId: principal.userId,

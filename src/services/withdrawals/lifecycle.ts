@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { Trx } from '../../db/database.js';
-import type { WithdrawalRow } from '../../db/schema.js';
+import type { UserRow, WithdrawalRow } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
 import { formatUnits } from '../../domain/ledger/amount.js';
 import {
@@ -8,7 +9,7 @@ import {
   type WithdrawalEvent,
   type WithdrawalState,
 } from '../../domain/withdrawals/state-machine.js';
-import { appendAudit } from '../audit/append-audit.js';
+import { auditInsert } from '../audit/append-audit.js';
 import { issueEmailToken } from '../identity/email-tokens.js';
 import { releaseHold, settleHold } from '../ledger/holds.js';
 import { assetOf } from '../ledger/assets.js';
@@ -108,25 +109,14 @@ export async function recordState(
     actor: string;
     note?: string;
     data?: Record<string, unknown>;
+    /** The owner, when the caller has read it already (saves reading it again). */
+    user?: Pick<UserRow, 'id' | 'email' | 'anti_phishing_code'>;
   },
 ): Promise<void> {
   const to = w.state as WithdrawalState;
   const now = deps.clock.now();
   const { reason, subject } = describeState(deps, to, w, args.note);
-  await trx
-    .insertInto('withdrawal_events')
-    .values({
-      withdrawal_id: w.id,
-      at: now,
-      from_state: args.from,
-      to_state: to,
-      event: args.event,
-      actor: args.actor,
-      reason,
-      data: JSON.stringify(args.data ?? {}),
-    })
-    .execute();
-  await appendAudit(trx, deps, {
+  const audit = auditInsert(deps, {
     type: `withdrawal.${to}`,
     actor: args.actor,
     userId: w.user_id,
@@ -140,13 +130,23 @@ export async function recordState(
       ...(args.data ?? {}),
     },
   });
+  // The state's record and its audit event in one round trip.
+  await sql`
+    with recorded as (
+      insert into withdrawal_events (withdrawal_id, at, from_state, to_state, event, actor, reason, data)
+      values (${w.id}, ${now}, ${args.from}, ${to}, ${args.event}, ${args.actor}, ${reason},
+              ${JSON.stringify(args.data ?? {})}::jsonb))
+    ${audit.statement}`.execute(trx);
   // Every step reaches the platform's webhook; the owner is emailed about the ones that matter.
   if (!subject && !deps.webhooks) return;
-  const user = await trx
-    .selectFrom('users')
-    .select(['id', 'email', 'anti_phishing_code'])
-    .where('id', '=', w.user_id)
-    .executeTakeFirstOrThrow();
+  const user =
+    args.user?.id === w.user_id
+      ? args.user
+      : await trx
+          .selectFrom('users')
+          .select(['id', 'email', 'anti_phishing_code'])
+          .where('id', '=', w.user_id)
+          .executeTakeFirstOrThrow();
   let action = { label: 'See this withdrawal', url: `${deps.config.publicUrl}/security/withdrawals/${w.id}` };
   if (to === 'awaiting_confirmation') {
     const token = await issueEmailToken(trx, deps, {

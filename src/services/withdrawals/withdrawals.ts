@@ -19,7 +19,7 @@ import { actorOf, type Principal, type RequestContext } from '../identity/contex
 import { hashToken, isWellFormedToken } from '../common/tokens.js';
 import { consumeEmailToken } from '../identity/email-tokens.js';
 import { stepUpIsFresh } from '../identity/sessions.js';
-import { ensureMainAccount, ownAccount } from '../ledger/accounts.js';
+import { ensureMainAccount } from '../ledger/accounts.js';
 import { assetOf } from '../ledger/assets.js';
 import { placeHold } from '../ledger/holds.js';
 import { idempotent } from '../ledger/idempotency.js';
@@ -51,6 +51,8 @@ interface Gathered {
   readonly addressRow: { id: string; created_at: Date } | null;
   readonly reasons: readonly PolicyReason[];
   readonly user: UserRow;
+  /** Read in the same statement as the policy's facts, for `assessRisk`. */
+  readonly riskFacts: RiskFactsRow;
 }
 
 /** Reads every fact the policy needs and runs it (no writes). */
@@ -63,37 +65,43 @@ async function checkPolicy(
   now: Date,
 ): Promise<Gathered> {
   const asset = assetOf(deps, input.asset);
-  const accountId = input.accountId
-    ? await ownAccount(trx, user.id, input.accountId)
-    : await ensureMainAccount(trx, deps, user.id);
+  // The account the funds leave from: one of the user's, never another user's.
+  const account = input.accountId
+    ? sql`(select id from ledger_accounts where id = ${input.accountId} and user_id = ${user.id})`
+    : sql`(select id from ledger_accounts where user_id = ${user.id} and is_main)`;
   const fee = deps.config.withdrawalFees.get(asset.symbol) ?? 0n;
   const counted = sql.join(COUNTED_STATES.map((st) => sql`${st}`));
-  // Every fact in one round trip: this runs on each request, inside the user's row lock.
-  const { rows } = await sql<{
-    balance: string | null;
-    held: string | null;
-    address: {
-      id: string;
-      created_at: string;
-      confirmed_at: string | null;
-      active_from: string | null;
-    } | null;
-    paused: string[];
-    cap: {
-      daily_limit: string | null;
-      pending_limit: string | null;
-      pending_unlimited: boolean;
-      pending_effective_at: string | null;
-    } | null;
-    tier: string | null;
-    recovery: boolean;
-    has_passkey: boolean;
-    sent24: string;
-    sent30: string;
-  }>`
+  // Every fact, the policy's and the risk rules', in one round trip: this runs on each request,
+  // inside the user's row lock.
+  const { rows } = await sql<
+    {
+      account_id: string | null;
+      balance: string | null;
+      held: string | null;
+      address: {
+        id: string;
+        created_at: string;
+        confirmed_at: string | null;
+        active_from: string | null;
+      } | null;
+      paused: string[];
+      cap: {
+        daily_limit: string | null;
+        pending_limit: string | null;
+        pending_unlimited: boolean;
+        pending_effective_at: string | null;
+      } | null;
+      tier: string | null;
+      recovery: boolean;
+      has_passkey: boolean;
+      sent24: string;
+      sent30: string;
+    } & RiskFactsRow
+  >`
     select
-      (select balance::text from ledger_balances where account_id = ${accountId} and asset = ${asset.symbol}) as balance,
-      (select held::text from ledger_balances where account_id = ${accountId} and asset = ${asset.symbol}) as held,
+      ${account} as account_id,
+      (select balance::text from ledger_balances where account_id = ${account} and asset = ${asset.symbol}) as balance,
+      (select held::text from ledger_balances where account_id = ${account} and asset = ${asset.symbol}) as held,
       (select json_build_object('id', id, 'created_at', created_at, 'confirmed_at', confirmed_at, 'active_from', active_from)
          from withdrawal_addresses
         where user_id = ${user.id} and asset = ${asset.symbol} and address = ${input.address} and removed_at is null) as address,
@@ -109,10 +117,16 @@ async function checkPolicy(
       (select coalesce(sum(amount), 0)::text from withdrawals where user_id = ${user.id} and asset = ${asset.symbol}
           and state in (${counted}) and created_at > ${new Date(now.getTime() - DAY)}) as sent24,
       (select coalesce(sum(amount), 0)::text from withdrawals where user_id = ${user.id} and asset = ${asset.symbol}
-          and state in (${counted}) and created_at > ${new Date(now.getTime() - 30 * DAY)}) as sent30`.execute(
-    trx,
-  );
+          and state in (${counted}) and created_at > ${new Date(now.getTime() - 30 * DAY)}) as sent30,
+      ${riskFactColumns(user, principal, input, now)}`.execute(trx);
   const f = rows[0]!;
+  if (f.account_id === null) {
+    if (input.accountId) throw new CustosError('NOT_FOUND', { message: 'No such account.' });
+    // First use: the main account does not exist yet. Create it and read again.
+    await ensureMainAccount(trx, deps, user.id);
+    return checkPolicy(trx, deps, user, principal, input, now);
+  }
+  const accountId = f.account_id;
   const available = f.balance === null ? 0n : BigInt(f.balance) - BigInt(f.held!);
   const date = (v: string | null) => (v === null ? null : new Date(v));
   const address = f.address && {
@@ -159,28 +173,22 @@ async function checkPolicy(
     addressRow: address ? { id: address.id, created_at: address.created_at } : null,
     reasons: decision.outcome === 'reject' ? decision.reasons : [],
     user,
+    riskFacts: f,
   };
 }
 
-/** Reads the risk facts of S4 and scores the request. */
-async function assessRisk(
-  trx: Executor,
-  deps: Deps,
-  user: UserRow,
-  principal: Principal,
-  input: WithdrawalInput,
-  addressAddedAt: Date | null,
-  now: Date,
-): Promise<RiskAssessment> {
+interface RiskFactsRow {
+  recent: string[];
+  done: number;
+  last_hour: number;
+  device_at: string | null;
+  others: number;
+}
+
+/** The risk facts of S4, as columns of the policy's facts statement. */
+function riskFactColumns(user: UserRow, principal: Principal, input: WithdrawalInput, now: Date) {
   const counted = sql.join(COUNTED_STATES.map((st) => sql`${st}`));
-  const { rows } = await sql<{
-    recent: string[];
-    done: number;
-    last_hour: number;
-    device_at: string | null;
-    others: number;
-  }>`
-    select
+  return sql`
       (select coalesce(json_agg(a), '[]'::json) from (
          select amount::text as a from withdrawals
           where user_id = ${user.id} and asset = ${input.asset} and state in (${counted})
@@ -198,8 +206,18 @@ async function assessRisk(
          union
          select user_id from withdrawal_addresses
           where asset = ${input.asset} and address = ${input.address} and removed_at is null) s
-        where user_id <> ${user.id}) as others`.execute(trx);
-  const f = rows[0]!;
+        where user_id <> ${user.id}) as others`;
+}
+
+/** Scores the request on the risk facts read with the policy's. */
+function assessRisk(
+  deps: Deps,
+  user: UserRow,
+  f: RiskFactsRow,
+  input: WithdrawalInput,
+  addressAddedAt: Date | null,
+  now: Date,
+): RiskAssessment {
   return assessWithdrawal(
     {
       now,
@@ -359,15 +377,7 @@ export async function requestWithdrawal(
           });
         }
         if (g.reasons.length) throw new CustosError('STEP_UP_REQUIRED');
-        const risk = await assessRisk(
-          trx,
-          deps,
-          user,
-          principal,
-          input,
-          g.addressRow?.created_at ?? null,
-          now,
-        );
+        const risk = assessRisk(deps, user, g.riskFacts, input, g.addressRow?.created_at ?? null, now);
         if (risk.decision === 'block') {
           refusal = {
             code: 'WITHDRAWAL_BLOCKED',
@@ -428,6 +438,7 @@ export async function requestWithdrawal(
           actor: actorOf(principal),
           note: risk.hits.map((h) => h.reason).join(' '),
           data: { ruleSet: risk.ruleSet, score: risk.score, decision: risk.decision, ip: ctx.ip },
+          user,
         });
         return { status: 201, body: presentWithdrawal(deps, row) };
       },
