@@ -9,11 +9,11 @@ import {
 } from '../domain/scorecard/methodology.js';
 import { PERSONAS, personaById, type Persona } from '../domain/scorecard/personas.js';
 import type { Profile } from '../domain/scorecard/profile.js';
-import { parseProfileYaml } from '../domain/scorecard/profile-yaml.js';
 import { renderHtml } from '../domain/scorecard/render-html.js';
 import { renderMarkdown } from '../domain/scorecard/render-markdown.js';
 import { renderText } from '../domain/scorecard/render-text.js';
 import { buildReport, reportJson, type ScoreReport } from '../domain/scorecard/report.js';
+import { readProfileFile } from '../services/scorecard/profile-files.js';
 import { selfAssessment } from '../services/scorecard/self-assessment.js';
 import { withDeps } from './with-deps.js';
 
@@ -73,15 +73,8 @@ export async function loadProfiles(files: readonly string[]): Promise<Profile[]>
   const profiles: Profile[] = [];
   const problems: string[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      problems.push(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      continue;
-    }
-    try {
-      profiles.push(parseProfileYaml(text, file));
+      profiles.push(await readProfileFile(file));
     } catch (e) {
       if (!(e instanceof ScorecardError)) throw e;
       problems.push(e.message);

@@ -83,9 +83,12 @@ export function buildReport(profiles: readonly Profile[], by?: Persona | Weights
   return { ...report, matrix };
 }
 
-/** The report as JSON (`--format json`): stable key order, two-space indent, a format tag. */
-export function reportJson(report: ScoreReport): string {
-  return `${JSON.stringify({ format: 'custos-scorecard/1', ...report }, null, 2)}\n`;
+/**
+ * The report as JSON (`--format json`): stable key order, two-space indent, a format tag;
+ * `extra` fields (e.g. when it was computed) come first.
+ */
+export function reportJson(report: ScoreReport, extra: Readonly<Record<string, string>> = {}): string {
+  return `${JSON.stringify({ ...extra, format: 'custos-scorecard/1', ...report }, null, 2)}\n`;
 }
 
 export const VERDICT_COLUMNS = ['Persona', 'Score', 'Grade', 'Look at'] as const;

@@ -49,8 +49,7 @@ export function scorecardRoutes() {
     }),
     async (c) => {
       const { report, computedAt } = await scorecardOf(c);
-      const body = reportJson(report).replace(/^\{/, `{\n  "computedAt": "${computedAt.toISOString()}",`);
-      return new Response(body, {
+      return new Response(reportJson(report, { computedAt: computedAt.toISOString() }), {
         status: 200,
         headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=60' },
       }) as never;

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Deps } from '../../deps.js';
 import { ScorecardError } from '../../domain/scorecard/methodology.js';
 import type { Profile } from '../../domain/scorecard/profile.js';
-import { parseProfileYaml } from '../../domain/scorecard/profile-yaml.js';
 import { buildReport, type ScoreReport } from '../../domain/scorecard/report.js';
+import { readProfileFile } from './profile-files.js';
 import { selfAssessment } from './self-assessment.js';
 
 /**
@@ -70,7 +70,7 @@ async function loadPeers(deps: Pick<Deps, 'config' | 'log'>): Promise<Profile[]>
   for (const name of names) {
     const file = path.join(dir, name);
     try {
-      peers.push(parseProfileYaml(await fs.readFile(file, 'utf8'), file));
+      peers.push(await readProfileFile(file));
     } catch (e) {
       if (!(e instanceof ScorecardError)) throw e;
       deps.log.error({ file, problem: e.message }, 'scorecard: a peer profile is invalid and is left out');

@@ -1,11 +1,10 @@
-import fs from 'node:fs/promises';
 import type { Deps } from '../../deps.js';
 import type { Manifest } from '../../domain/reserves/manifest.js';
 import { ScorecardError } from '../../domain/scorecard/methodology.js';
 import type { Evidence, Fact, Profile } from '../../domain/scorecard/profile.js';
-import { parseProfileYaml } from '../../domain/scorecard/profile-yaml.js';
 import { verifyAuditLog } from '../audit/audit-log.js';
 import { listSnapshots } from '../reserves/snapshots.js';
+import { readProfileFile } from './profile-files.js';
 
 /**
  * Self-assessment (SPEC S10): the platform Custos protects, scored from what Custos can see for
@@ -101,16 +100,7 @@ export async function auditVerdict(deps: Pick<Deps, 'db'>): Promise<AuditVerdict
 
 async function readOperatorFile(file: string | undefined): Promise<Profile | null> {
   if (!file) return null;
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new ScorecardError(
-      'INVALID_PROFILE',
-      `SCORECARD_FACTS_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  const profile = parseProfileYaml(text, file);
+  const profile = await readProfileFile(file, `SCORECARD_FACTS_FILE ${file}`);
   const live = Object.keys(profile.facts).filter((k) => LIVE_SET.has(k));
   if (live.length > 0) {
     throw new ScorecardError(

@@ -1,7 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Grade, PillarResult } from '../../../src/domain/scorecard/profile';
-import type { ReportEntry, ScoreReport } from '../../../src/domain/scorecard/report';
+import {
+  type ReportEntry,
+  type ScoreReport,
+  showPoints,
+  showValue,
+} from '../../../src/domain/scorecard/report';
 import { get } from '../api';
 import { DataTable, ErrorNote, Page } from '../components/ui';
 
@@ -16,16 +21,6 @@ const GRADE_STATE: Record<Grade, string> = {
   E: 'state-bad',
   F: 'state-bad',
 };
-
-const points = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
-
-function value(v: unknown): string {
-  if (Array.isArray(v)) return v.length ? v.join(', ') : 'none';
-  if (v === true) return 'yes';
-  if (v === false) return 'no';
-  if (typeof v === 'number') return v.toLocaleString('en-US');
-  return String(v);
-}
 
 /** A source is a link only when it is an http(s) URL; anything else is shown as text. */
 function Source({ source }: { source: string }) {
@@ -46,10 +41,10 @@ function PillarBar({ pillar }: { pillar: PillarResult }) {
       <span className="score-bar-label">
         {pillar.name} <span className="muted small">(weight {pillar.weight})</span>
       </span>
-      <span className="score-bar" role="img" aria-label={`${pillar.name}: ${points(pillar.score)} of 10`}>
+      <span className="score-bar" role="img" aria-label={`${pillar.name}: ${showPoints(pillar.score)} of 10`}>
         <span className="score-bar-fill" style={{ width: `${pct}%` }} />
       </span>
-      <span className="score-bar-value">{points(pillar.score)} / 10</span>
+      <span className="score-bar-value">{showPoints(pillar.score)} / 10</span>
     </div>
   );
 }
@@ -58,7 +53,7 @@ function PillarDetail({ pillar }: { pillar: PillarResult }) {
   return (
     <details className="scorecard-pillar" data-testid="pillar-detail">
       <summary>
-        {pillar.name}: {points(pillar.score)} of 10
+        {pillar.name}: {showPoints(pillar.score)} of 10
       </summary>
       <DataTable
         caption={`${pillar.name}: criteria and evidence`}
@@ -70,14 +65,14 @@ function PillarDetail({ pillar }: { pillar: PillarResult }) {
               <code>{c.id}</code>
             </td>
             <td>
-              {points(c.points)} / {points(c.maxPoints)}
+              {showPoints(c.points)} / {showPoints(c.maxPoints)}
             </td>
             <td>
               {c.evidence === 'unknown' ? (
                 <span className="muted">Unknown{c.unknownNote ? `: ${c.unknownNote}` : ''}</span>
               ) : (
                 <>
-                  <strong>{value(c.evidence.value)}</strong>: {c.reason}
+                  <strong>{showValue(c.evidence.value)}</strong>: {c.reason}
                 </>
               )}
             </td>
@@ -135,14 +130,14 @@ function SelfCard({ entry, computedAt }: { entry: ReportEntry; computedAt: strin
         ) : (
           <>
             <p data-testid="gap-summary">
-              {card.unknowns.length} facts are unknown and earn nothing: {points(gapPoints)} pillar points.
-              Custos cannot see them for itself (custody, insurance, licences, support); the operator states
-              them, with sources, in the scorecard facts file.
+              {card.unknowns.length} facts are unknown and earn nothing: {showPoints(gapPoints)} pillar
+              points. Custos cannot see them for itself (custody, insurance, licences, support); the operator
+              states them, with sources, in the scorecard facts file.
             </p>
             <ul className="small">
               {card.unknowns.map((g) => (
                 <li key={g.criterion} data-testid="gap">
-                  <code>{g.criterion}</code> ({points(g.points)} pt){g.note ? `: ${g.note}` : ''}
+                  <code>{g.criterion}</code> ({showPoints(g.points)} pt){g.note ? `: ${g.note}` : ''}
                 </li>
               ))}
             </ul>
@@ -203,7 +198,7 @@ export function ScorecardPage() {
                 <td>{e.card.score.toFixed(1)}</td>
                 <td>{e.card.grade}</td>
                 {e.card.pillars.map((p) => (
-                  <td key={p.pillar}>{points(p.score)}</td>
+                  <td key={p.pillar}>{showPoints(p.score)}</td>
                 ))}
               </tr>
             ))}
